@@ -1,0 +1,48 @@
+# IntimacyHub: `make run` serves the demo on SQLite; `make test` runs everything.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: run install superuser lint check test test-sqlite test-postgres bench clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+	@echo "Serving http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/; create an account with 'make superuser')"
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+superuser: install
+	DJANGO_DEBUG=1 $(PY) manage.py createsuperuser
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install
+	DJANGO_DEBUG=1 $(PY) manage.py check --fail-level WARNING
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: install
+	env -u DATABASE_URL INTIMACYHUB_TEST_DB=sqlite $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+
+test-postgres: install
+ifeq ($(strip $(DATABASE_URL)),)
+	.ci/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+else
+	INTIMACYHUB_TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS)
+endif
+
+test: lint check test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts

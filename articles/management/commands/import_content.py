@@ -1,0 +1,27 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.content_file import ContentFileError, import_content
+
+
+class Command(BaseCommand):
+    help = "Import a JSON Lines content file (CONTENT_FORMAT.md), all or nothing. Use - for standard input."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path to the content file, or - for standard input")
+        parser.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
+
+    def handle(self, *args, file, dry_run, **options):
+        try:
+            if file == "-":
+                result = import_content(sys.stdin.buffer, dry_run=dry_run)
+            else:
+                with open(file, "rb") as stream:
+                    result = import_content(stream, dry_run=dry_run)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
+        except ContentFileError as exc:
+            raise CommandError(str(exc)) from exc
+        prefix = "Dry run, nothing written: would import " if dry_run else "Imported "
+        self.stdout.write(self.style.SUCCESS(f"{prefix}{result}."))

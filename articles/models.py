@@ -1,0 +1,238 @@
+import hashlib
+
+from django.db import models
+from django.db.models.functions import Now
+from django.urls import reverse
+from markdownx.models import MarkdownxField
+
+from conditions.models import SLUG_PATTERN, Condition
+from intimacyhub.rendering import render_markdown
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Return what readers may see: published, and dated now or earlier.
+
+        This is the one visibility rule. A scheduled article (published with a
+        future date) becomes visible at its time with no job to run, because
+        the comparison happens in the database on every query.
+        """
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class Quote(models.Model):
+    """An attributed quote; one row per (text, attribution), reused across articles."""
+
+    text = models.TextField()
+    attribution = models.CharField(max_length=200)
+    source = models.CharField(max_length=300, blank=True)
+    # A digest of (text, attribution): a unique index on the full text would
+    # break PostgreSQL's btree size limit for long quotes.
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["attribution", "text"]
+
+    def __str__(self):
+        text = self.text if len(self.text) <= 60 else self.text[:59] + "…"
+        return f"“{text}” ({self.attribution})"
+
+    def save(self, *args, **kwargs):
+        self.fingerprint = self.fingerprint_for(self.text, self.attribution)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:quotes") + f"#quote-{self.pk}"
+
+    @staticmethod
+    def fingerprint_for(text, attribution):
+        return hashlib.sha256(f"{text}\x00{attribution}".encode()).hexdigest()
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="Plain-text standfirst for lists, feeds and search engines.")
+    body = MarkdownxField(help_text="Markdown. Cite a source with [^key], matching a citation's key.")
+    body_html = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="A future date schedules the article; it appears at that moment."
+    )
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="Last substantive update.")
+    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
+    reviewed_by = models.CharField(max_length=200, blank=True, help_text="Clinical reviewer's display name.")
+    reviewed_at = models.DateField(null=True, blank=True, help_text="Date of the last clinical review.")
+    content_notes = models.JSONField(
+        default=list, blank=True, help_text='Shown before the body, e.g. "trauma", "suicide or self-harm".'
+    )
+    tags = models.ManyToManyField(Tag, through="ArticleTag", related_name="articles", blank=True)
+    conditions = models.ManyToManyField(Condition, through="ArticleCondition", related_name="articles", blank=True)
+    quotes = models.ManyToManyField(Quote, through="ArticleQuote", related_name="articles", blank=True)
+    related = models.ManyToManyField(
+        "self", through="RelatedArticle", symmetrical=False, related_name="pinned_by", blank=True
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "review", "published"]), name="article_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="article_published_has_date",
+                violation_error_message="A published article needs a publication date.",
+            ),
+            models.CheckConstraint(condition=models.Q(slug__regex=SLUG_PATTERN), name="article_slug_format"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def render(self, *, citation_keys=None):
+        """Set `body_html` from the body and the citation keys (in order)."""
+        if citation_keys is None:
+            citation_keys = [c.key for c in self.citations.all()]
+        self.body_html = render_markdown(self.body, citation_keys=citation_keys)
+
+
+class ArticleCondition(models.Model):
+    """A condition an article discusses, with what this article says about it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="condition_links")
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="article_links")
+    position = models.PositiveIntegerField(default=0)
+    note = MarkdownxField(blank=True)
+    note_html = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["article", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "condition"], name="article_condition_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.article} — {self.condition}"
+
+    def save(self, *args, **kwargs):
+        self.note_html = render_markdown(self.note)
+        super().save(*args, **kwargs)
+
+
+class Citation(models.Model):
+    """A source an article quotes or relies on, in the article's reference order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="citations")
+    position = models.PositiveIntegerField(default=0)
+    key = models.CharField(
+        max_length=100, blank=True, help_text="Matches [^key] in the body. Letters, digits, - and _ only."
+    )
+    source = models.CharField(max_length=300, help_text="Who published it, e.g. a journal or organisation.")
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published = models.CharField(max_length=50, blank=True, help_text="Year or date of publication.")
+    excerpt = models.TextField(blank=True, help_text="The passage the article cites.")
+
+    class Meta:
+        ordering = ["article", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "key"], condition=~models.Q(key=""), name="citation_key_unique_per_article"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.source
+
+
+class ArticleQuote(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quote_links")
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="article_links")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["article", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "quote"], name="article_quote_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.article} — {self.quote}"
+
+
+class ArticleTag(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["article", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "tag"], name="article_tag_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.article} — {self.tag}"
+
+
+class RelatedArticle(models.Model):
+    """A related post pinned by an editor, in the editor's order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["article", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="related_article_unique"),
+            models.CheckConstraint(condition=~models.Q(article=models.F("related")), name="related_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.article} → {self.related}"

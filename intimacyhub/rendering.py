@@ -1,0 +1,140 @@
+"""The one Markdown renderer: every page, feed and editor preview goes through it.
+
+It lives in the project package rather than in `articles` because conditions
+render Markdown too, and `conditions` must not import `articles`.
+
+Python-Markdown turns the source into HTML, then nh3 (an allow-list sanitizer)
+keeps only harmless markup. Sanitizing happens after Markdown, on the final
+HTML, so raw HTML typed into the source gets no special pass.
+"""
+
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+import nh3
+from markdown.inlinepatterns import InlineProcessor
+
+# `[^key]` in an article body points at that article's citation with that key.
+CITATION_REF_RE = r"\[\^([^\]\s]{1,100})\]"
+CITATION_KEY_RE = re.compile(CITATION_REF_RE)
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "code": {"class"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "sup": {"class", "id"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_CODE_CLASS_RE = re.compile(r"language-[A-Za-z0-9_+-]{1,40}")
+_REF_ID_RE = re.compile(r"cite-ref-\d{1,4}-\d{1,4}")
+# Serialized by nh3 (html5ever): every attribute value is double-quoted.
+_A_TAG_RE = re.compile(r'<a((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*>')
+_HREF_RE = re.compile(r'\shref="([^"]*)"')
+_EXTERNAL_HREF_RE = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+
+
+def _filter_attribute(tag, attribute, value):
+    """Allow only the attribute values the renderer itself produces."""
+    if tag == "code" and attribute == "class":
+        return value if _CODE_CLASS_RE.fullmatch(value) else None
+    if tag == "sup" and attribute == "class":
+        return value if value == "citation-ref" else None
+    if tag == "sup" and attribute == "id":
+        return value if _REF_ID_RE.fullmatch(value) else None
+    if tag == "img" and attribute == "src":
+        # Only this site's own images: an external image is a third-party
+        # request that tells another server who reads what.
+        return value if value.startswith("/") and not value.startswith("//") else None
+    return value
+
+
+def _add_rel_to_external_links(html):
+    def fix(match):
+        attrs = match.group(1)
+        href = _HREF_RE.search(attrs)
+        if href and _EXTERNAL_HREF_RE.match(href.group(1)):
+            return f'<a{attrs} rel="noopener noreferrer">'
+        return match.group(0)
+
+    return _A_TAG_RE.sub(fix, html)
+
+
+def sanitize_html(html):
+    """Return `html` with everything outside the allow-list removed."""
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+    return _add_rel_to_external_links(cleaned)
+
+
+class _CitationRefProcessor(InlineProcessor):
+    def __init__(self, pattern, md, numbers):
+        super().__init__(pattern, md)
+        self.numbers = numbers
+        self.seen = {}
+
+    def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown's API)
+        key = m.group(1)
+        number = self.numbers.get(key)
+        if number is None:
+            return None, None, None  # left as typed; the admin reports unknown keys
+        occurrence = self.seen[key] = self.seen.get(key, 0) + 1
+        sup = etree.Element("sup", {"class": "citation-ref", "id": f"cite-ref-{number}-{occurrence}"})
+        link = etree.SubElement(sup, "a", {"href": f"#cite-{number}"})
+        link.text = f"[{number}]"
+        return sup, m.start(0), m.end(0)
+
+
+def render_markdown(text, *, citation_keys=None):
+    """Render Markdown source to sanitized HTML.
+
+    `citation_keys` lists the keys of the article's citations in order; each
+    `[^key]` becomes a numbered superscript link to `#cite-N`, the N-th entry
+    of the references list.
+    """
+    if not text:
+        return ""
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "smarty"],
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
+    if citation_keys:
+        numbers = {}
+        for key in citation_keys:
+            if key and key not in numbers:
+                numbers[key] = len(numbers) + 1
+        md.inlinePatterns.register(_CitationRefProcessor(CITATION_REF_RE, md, numbers), "citation_ref", 175)
+    return sanitize_html(md.convert(text))
+
+
+def citation_keys_in(text):
+    """Return the citation keys referenced by `[^key]` in `text`, in first-seen order."""
+    return list(dict.fromkeys(CITATION_KEY_RE.findall(text or "")))
+
+
+def markdownify_preview(text):
+    """Render the editors' live preview (django-markdownx).
+
+    The preview request carries only the text, so citation references are
+    numbered in order of first appearance, as they usually are in the article.
+    """
+    return render_markdown(text, citation_keys=citation_keys_in(text))

@@ -1,0 +1,50 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE_CORPUS = ROOT / "bench" / "make_corpus.py"
+
+
+def pytest_collection_modifyitems(config, items):
+    # A PostgreSQL run that silently fell back to SQLite would prove nothing.
+    if os.environ.get("INTIMACYHUB_TEST_DB") == "postgres" and not os.environ.get("DATABASE_URL", "").startswith(
+        ("postgres://", "postgresql://")
+    ):
+        raise pytest.UsageError("INTIMACYHUB_TEST_DB=postgres but DATABASE_URL is not a PostgreSQL URL")
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.fail("this test needs PostgreSQL; run it through `make test-postgres`")
+
+
+@pytest.fixture(scope="session")
+def corpus_1000(tmp_path_factory):
+    """A deterministic 1,000-article content file from the benchmark generator."""
+    path = tmp_path_factory.mktemp("corpus") / "corpus-1000.jsonl"
+    with path.open("wb") as out:
+        subprocess.run([sys.executable, str(MAKE_CORPUS), "--articles", "1000", "--seed", "3"], stdout=out, check=True)
+    return path
+
+
+@pytest.fixture
+def db_clock(monkeypatch):
+    """Set the database's idea of now, which published() compares against."""
+    from django.db.models.functions import Now
+
+    def set_clock(when):
+        def as_sql(self, compiler, connection, **extra):
+            return "%s", [when]
+
+        for name in ("as_sql", "as_sqlite", "as_postgresql", "as_mysql", "as_oracle"):
+            monkeypatch.setattr(Now, name, as_sql, raising=False)
+
+    return set_clock

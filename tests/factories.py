@@ -1,0 +1,72 @@
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from articles.models import Article, ArticleCondition, Author, Citation, Quote
+from conditions.models import Condition
+
+
+class ConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Condition
+
+    slug = factory.Sequence(lambda n: f"condition-{n}")
+    name = factory.Sequence(lambda n: f"Condition {n}")
+    summary = "A condition."
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    name = factory.Sequence(lambda n: f"Author {n}")
+    slug = factory.Sequence(lambda n: f"author-{n}")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    title = factory.Sequence(lambda n: f"Article {n}")
+    summary = "A summary."
+    body = "Some *Markdown* text."
+    status = Article.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    author = factory.SubFactory(AuthorFactory)
+
+    @factory.post_generation
+    def rendered(obj, create, extracted, **kwargs):
+        obj.render(citation_keys=[])
+        if create:
+            Article.objects.filter(pk=obj.pk).update(body_html=obj.body_html)
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    article = factory.SubFactory(ArticleFactory)
+    key = factory.Sequence(lambda n: f"c{n}")
+    source = "Journal of Examples"
+    title = "A study"
+    url = "https://example.org/study"
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quote
+
+    text = factory.Sequence(lambda n: f"Quote number {n}.")
+    attribution = "Someone Wise"
+
+
+class ArticleConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticleCondition
+
+    article = factory.SubFactory(ArticleFactory)
+    condition = factory.SubFactory(ConditionFactory)
+    note = "What this article says."

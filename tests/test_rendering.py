@@ -1,0 +1,126 @@
+from html.parser import HTMLParser
+
+import pytest
+
+from intimacyhub.rendering import citation_keys_in, markdownify_preview, render_markdown
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        '<a href="javascript:alert(1)">x</a>',
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](java&#x09;script:alert(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        '<a href="vbscript:msgbox(1)">x</a>',
+        "<svg><script>alert(1)</script></svg>",
+        '<iframe src="https://evil.example"></iframe>',
+        '<div style="background:url(javascript:alert(1))">x</div>',
+        '<p onclick="alert(1)">x</p>',
+        "<style>body{display:none}</style>",
+        '<form action="https://evil.example"><input></form>',
+        '[x](https://example.org "title\\" onmouseover=\\"alert(1)")',
+    ],
+)
+def test_dangerous_markup_is_removed(source):
+    html = render_markdown(source)
+    for tag, attrs in parse_tags(html):
+        assert tag not in {"script", "style", "svg", "iframe", "form", "input", "div"}, html
+        for name, value in attrs:
+            assert not name.startswith("on") and name != "style", html
+            if name in {"href", "src"}:
+                assert value.lower().startswith(("http:", "https:", "mailto:", "/", "#")), html
+
+
+class TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def parse_tags(html):
+    collector = TagCollector()
+    collector.feed(html)
+    return collector.tags
+
+
+def test_raw_html_is_limited_to_the_allow_list():
+    html = render_markdown('<div class="x"><b>bold</b> <marquee>old</marquee></div>')
+    assert "<b>bold</b>" in html
+    assert "<div" not in html and "<marquee" not in html and 'class="x"' not in html
+
+
+def test_external_links_get_noopener_noreferrer_and_internal_links_do_not():
+    html = render_markdown("[out](https://example.org) [in](/articles/) [mail](mailto:a@example.org)")
+    assert '<a href="https://example.org" rel="noopener noreferrer">out</a>' in html
+    assert '<a href="/articles/">in</a>' in html
+    assert '<a href="mailto:a@example.org">mail</a>' in html
+
+
+def test_editor_supplied_rel_cannot_survive():
+    html = render_markdown('<a href="/x" rel="opener">x</a>')
+    assert "opener" not in html.replace("noopener", "")
+
+
+def test_images_from_other_sites_are_not_loaded():
+    html = render_markdown("![tracker](https://tracker.example/pixel.gif) ![ours](/media/uploads/a.png)")
+    assert "tracker.example" not in html
+    assert 'src="/media/uploads/a.png"' in html
+
+
+def test_markdown_features_render():
+    html = render_markdown("## Head\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n```python\nx = 1\n```\n\n- one\n- two")
+    assert "<h2>Head</h2>" in html
+    assert '<td align="right">2</td>' in html
+    assert '<code class="language-python">' in html
+    assert "<li>one</li>" in html
+
+
+def test_citation_references_become_numbered_links_to_the_reference_list():
+    html = render_markdown("Claim[^b]. Another[^a]. Again[^b].", citation_keys=["a", "b"])
+    assert '<sup class="citation-ref" id="cite-ref-2-1"><a href="#cite-2">[2]</a></sup>' in html
+    assert '<sup class="citation-ref" id="cite-ref-1-1"><a href="#cite-1">[1]</a></sup>' in html
+    assert 'id="cite-ref-2-2"' in html
+
+
+def test_unknown_citation_keys_and_code_are_left_as_typed():
+    html = render_markdown("Claim[^nope] and `[^a]`", citation_keys=["a"])
+    assert "[^nope]" in html
+    assert "<code>[^a]</code>" in html
+
+
+def test_editors_cannot_forge_citation_markup_attributes():
+    html = render_markdown('<sup id="main" class="evil">x</sup><code class="x onload">y</code>')
+    assert 'id="main"' not in html and "evil" not in html and "onload" not in html
+
+
+def test_preview_numbers_references_in_order_of_appearance():
+    assert citation_keys_in("x[^b] y[^a] z[^b]") == ["b", "a"]
+    html = markdownify_preview("x[^b] y[^a]")
+    assert 'href="#cite-1">[1]' in html.split("y")[0]
+
+
+def test_empty_source_renders_empty():
+    assert render_markdown("") == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/markdownx/markdownify/", "/markdownx/upload/"])
+def test_markdownx_endpoints_are_closed_to_anonymous_users(client, url):
+    response = client.post(url, {"content": "# hi"})
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_markdownx_preview_uses_the_sanitizing_renderer(admin_client):
+    response = admin_client.post("/markdownx/markdownify/", {"content": "x[^a] <script>alert(1)</script>"})
+    assert response.status_code == 200
+    assert b'href="#cite-1"' in response.content
+    assert b"<script" not in response.content
