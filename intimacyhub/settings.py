@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "intimacyhub.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "intimacyhub.urls"
@@ -161,7 +162,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+    # The header alone enrols nobody: a site joins the preload list only when its owner submits it.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
 
 # No inline script anywhere, no third-party origin: readers are not tracked.
 CONTENT_SECURITY_POLICY = {

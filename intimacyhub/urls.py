@@ -3,6 +3,8 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path
 from markdownx.views import ImageUploadView, MarkdownifyView
 
+from intimacyhub.views import healthz
+
 # django-markdownx's own URLs are open to anyone; the editor's preview and
 # uploads are for signed-in staff only.
 markdownx_urls = [
@@ -10,7 +12,10 @@ markdownx_urls = [
     path("markdownify/", staff_member_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
 ]
 
+handler500 = "intimacyhub.views.server_error"
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
     path("conditions/", include("conditions.urls")),

@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_check_deploy_gives_no_warnings_in_production_mode():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "k" * 20 + "-a-long-random-production-key-" + "z" * 20,
+        "DJANGO_ALLOWED_HOSTS": "example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_security_headers_on_public_pages(client):
+    response = client.get("/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.com", "https://evil.com", "/\\evil.com", "javascript:alert(1)", "\\\\evil.com", "http:evil.com"],
+)
+def test_login_never_redirects_off_the_site(client, target):
+    User.objects.create_user("editor", password="a-long-pass-phrase", is_staff=True)
+    response = client.post(
+        f"/admin/login/?next={target}",
+        {"username": "editor", "password": "a-long-pass-phrase", "next": target},
+    )
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
