@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PYTEST_ARGS ?=
+ARTICLES ?= 10000
 
-.PHONY: run install superuser lint check test test-sqlite test-postgres bench clean
+.PHONY: run install superuser lint check test test-sqlite test-postgres bench bench-peer clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,17 @@ else
 endif
 
 test: lint check test-sqlite test-postgres
+
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/run.py --articles $(ARTICLES)
+
+# The Wagtail peer, measured the same way on the same machine (see bench/README.md).
+bench-peer:
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	rm -rf /tmp/intimacyhub-peer && cp -r ../shared /tmp/intimacyhub-peer && chmod -R u+w /tmp/intimacyhub-peer
+	cp bench/queries.txt /tmp/intimacyhub-peer/bench/queries.txt
+	cd /tmp/intimacyhub-peer/peer/wagtail && ./bench.sh $(ARTICLES) --wrk-seconds 15 --search-repeats 20
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts

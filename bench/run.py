@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""IntimacyHub benchmark: import a synthetic corpus into PostgreSQL, serve it, measure it.
+
+    make bench                      # 10,000 articles (a few minutes)
+    make bench ARTICLES=100000      # the headline run
+
+Steps: generate the corpus (bench/make_corpus.py) unless it exists; start a
+throwaway PostgreSQL cluster (unix socket in a temporary directory, no TCP);
+migrate and time `manage.py import_content`; VACUUM ANALYZE; count SQL queries
+per page (Django's CaptureQueriesContext, in a `manage.py shell`); serve with
+gunicorn (2 sync workers, DEBUG off, production settings) on 127.0.0.1; measure
+pages with wrk (8 connections) and search with sequential requests; read the
+workers' peak memory; stop everything it started; write bench/results/ and
+print a table.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+PY = ROOT / ".venv" / "bin" / "python"
+HOST, PORT = "127.0.0.1", 8802
+WRK_CONNECTIONS = 8
+ARTICLE_URLS = 300
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def pg_bin():
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not candidates:
+        sys.exit("PostgreSQL server binaries not found: apt-get install -y postgresql")
+    return candidates[-1].parent
+
+
+class Postgres:
+    """A throwaway cluster listening on a unix socket only."""
+
+    def __init__(self):
+        self.bin = pg_bin()
+        self.dir = Path(tempfile.mkdtemp(prefix="intimacyhub-bench-pg."))
+        self.dir.chmod(0o755)
+        self.data = self.dir / "data"
+
+    def run(self, *cmd, **kwargs):
+        cmd = [str(c) for c in cmd]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, **kwargs)
+
+    def start(self):
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, user="postgres")
+        self.run(self.bin / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                 "--locale=C.UTF-8")  # fmt: skip
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(
+                f"\nlisten_addresses = ''\nunix_socket_directories = '{self.dir}'\n"
+                "shared_buffers = '512MB'\nwork_mem = '16MB'\nmaintenance_work_mem = '256MB'\n"
+                "effective_cache_size = '8GB'\nmax_connections = 50\n"
+            )
+        self.run(self.bin / "pg_ctl", "-D", self.data, "-l", self.dir / "server.log", "-w", "start")
+        self.run(self.bin / "createdb", "-h", self.dir, "-U", "postgres", "intimacyhub")
+        return f"postgres://postgres@{str(self.dir).replace('/', '%2F')}/intimacyhub"
+
+    def psql(self, sql):
+        return self.run(self.bin / "psql", "-h", self.dir, "-U", "postgres", "-d", "intimacyhub", "-tAc", sql).stdout
+
+    def stop(self):
+        if (self.data / "postmaster.pid").exists():
+            log("stopping PostgreSQL")
+            subprocess.run(
+                (["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else [])
+                + [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
+                capture_output=True,
+            )
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def get(path):
+    conn = HTTPConnection(HOST, PORT, timeout=60)
+    try:
+        start = time.perf_counter()
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, body, time.perf_counter() - start
+    finally:
+        conn.close()
+
+
+def percentile(sorted_values, p):
+    k = max(0, min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def start_gunicorn(env, logs, name):
+    logfile = open(logs / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "intimacyhub.wsgi:application", "--workers", "2",
+         "--worker-class", "sync", "--bind", f"{HOST}:{PORT}", "--error-logfile", "-", "--no-control-socket"],
+        cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {logfile.name}")
+        try:
+            if get("/healthz")[0] == 200:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def worker_peak_rss_mb(master):
+    peaks = []
+    for child in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split():
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return round(max(peaks), 1) if peaks else None
+
+
+def stop_gunicorn(proc):
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wrk(name, path, logs, seconds, urls_file=None):
+    out = logs / f"wrk-{name}.json"
+    env = dict(os.environ, WRK_OUT=str(out), WRK_URLS=str(urls_file or ""))
+    subprocess.run(
+        ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s", "-s",
+         str(BENCH / "wrk_report.lua"), f"http://{HOST}:{PORT}{path}"],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    report = json.loads(out.read_text())
+    secs = report["duration_us"] / 1e6
+    result = {
+        "target": f"{path} ({name})",
+        "rps": round(report["requests"] / secs, 1),
+        "p50_ms": round(report["latency_us"]["p50"] / 1000, 2),
+        "p99_ms": round(report["latency_us"]["p99"] / 1000, 2),
+        "requests": report["requests"],
+        "errors": sum(report["errors"].values()),
+        "non_2xx": report["errors"]["status"],
+    }
+    log(f"  {name}: {result['rps']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+        f"errors {result['errors']}")  # fmt: skip
+    return result
+
+
+def bench_search(queries, repeats):
+    results = []
+    for query in queries:
+        path = "/search/?" + urllib.parse.urlencode({"q": query})
+        get(path)
+        latencies = []
+        for _ in range(repeats):
+            status, _body, seconds = get(path)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            latencies.append(seconds * 1000)
+        latencies.sort()
+        results.append(
+            {
+                "query": query,
+                "median_ms": round(statistics.median(latencies), 2),
+                "p95_ms": round(percentile(latencies, 95), 2),
+            }
+        )
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10000)
+    parser.add_argument("--corpus", type=Path, help="content file (default bench/data/corpus-N.jsonl, generated)")
+    parser.add_argument("--seconds", type=int, default=15, help="wrk duration per page")
+    parser.add_argument("--search-repeats", type=int, default=20)
+    parser.add_argument("--queries", type=Path, default=BENCH / "queries.txt")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install -y wrk (make bench installs it)")
+    n = args.articles
+    DATA.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    logs = DATA / "logs"
+    logs.mkdir(exist_ok=True)
+    corpus = args.corpus or DATA / f"corpus-{n}.jsonl"
+    if not corpus.exists():
+        log(f"generating corpus: {n} articles")
+        with open(corpus, "w") as out:
+            subprocess.run(
+                [sys.executable, str(BENCH / "make_corpus.py"), "--articles", str(n)], stdout=out, check=True
+            )
+    published = []
+    with open(corpus, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if record["type"] == "article" and record.get("status") == "published":
+                published.append(record["slug"])
+    step = max(1, len(published) // ARTICLE_URLS)
+    urls_file = DATA / f"article-urls-{n}.txt"
+    urls_file.write_text("".join(f"/articles/{slug}/\n" for slug in published[::step][:ARTICLE_URLS]))
+    queries = [q.strip() for q in args.queries.read_text(encoding="utf-8").splitlines() if q.strip()]
+
+    results = {
+        "articles": n,
+        "published": len(published),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "setup": "PostgreSQL 15 on a unix socket, gunicorn 2 sync workers, DEBUG off, wrk -t1 -c8; "
+        "search latency is client-side over a fresh loopback connection per request",
+    }
+    pg = Postgres()
+    gunicorn = None
+    try:
+        log("starting a throwaway PostgreSQL cluster")
+        database_url = pg.start()
+        env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_ALLOWED_HOSTS=HOST,
+            DJANGO_SECURE_SSL_REDIRECT="0",
+            DJANGO_CONN_MAX_AGE="600",
+            PYTHONUNBUFFERED="1",
+        )
+        manage = [str(PY), "manage.py"]
+        subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([*manage, "collectstatic", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+        log(f"importing {corpus.name}")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([*manage, "import_content", str(corpus)], cwd=ROOT, env=env, check=True)
+        import_s = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        pg.psql("VACUUM ANALYZE")
+        results["import"] = {
+            "seconds": round(import_s, 1),
+            "peak_rss_mb": round(max(peak, before.ru_maxrss) / 1024, 1),
+            "database_size_mb": round(int(pg.psql("SELECT pg_database_size('intimacyhub')")) / 2**20, 1),
+        }
+        log(f"  import: {results['import']}")
+
+        log("counting SQL queries per page")
+        count_env = dict(env, BENCH_QUERIES=str(args.queries), BENCH_URLS=str(urls_file))
+        counted = subprocess.run(
+            [*manage, "shell", "-c", (BENCH / "count_queries.py").read_text()],
+            cwd=ROOT, env=count_env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        results["queries"] = json.loads(counted.stdout.strip().splitlines()[-1])
+        pages = results["queries"]["pages"]
+        log(f"  SQL per page: { {k: v['queries'] for k, v in pages.items()} }")
+
+        gunicorn = start_gunicorn(env, logs, f"{n}")
+        for path in list(pages) + [p.strip() for p in urls_file.read_text().splitlines()[:40]]:
+            status = get(path)[0]
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+        wrk("warmup", "/", logs, 3, urls_file)
+
+        log(f"wrk: {WRK_CONNECTIONS} connections x {args.seconds} s per page")
+        results["pages"] = {"article": wrk("article", "/articles/", logs, args.seconds, urls_file)}
+        for name, path in results["queries"]["wrk_targets"].items():
+            results["pages"][name] = wrk(name, path, logs, args.seconds)
+
+        log(f"search: {len(queries)} queries x {args.search_repeats} sequential requests")
+        results["search"] = bench_search(queries, args.search_repeats)
+        results["search_server_side"] = results["queries"]["search_server_ms"]
+        medians = sorted(s["median_ms"] for s in results["search"])
+        results["search_summary"] = {
+            "median_of_medians_ms": round(statistics.median(medians), 2),
+            "worst_median_ms": medians[-1],
+            "worst_p95_ms": max(s["p95_ms"] for s in results["search"]),
+        }
+        results["worker_peak_rss_mb"] = worker_peak_rss_mb(gunicorn)
+    finally:
+        stop_gunicorn(gunicorn)
+        pg.stop()
+
+    out = args.out or RESULTS / f"results-{n}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    summarize(results, out)
+
+
+def summarize(r, out):
+    print()
+    print(f"== IntimacyHub, {r['articles']} articles ({r['published']} published), PostgreSQL ==")
+    imp = r["import"]
+    print(f"import {imp['seconds']} s, peak {imp['peak_rss_mb']} MB; database {imp['database_size_mb']} MB")
+    print(f"{'page':16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL':>4} {'errors':>6}")
+    sql = {k: v["queries"] for k, v in r["queries"]["pages"].items()}
+    sql_by_name = r["queries"]["sql_by_name"]
+    for name, page in r["pages"].items():
+        print(f"{name:16} {page['rps']:>8} {page['p50_ms']:>8} {page['p99_ms']:>8} "
+              f"{sql_by_name.get(name, ''):>4} {page['errors']:>6}")  # fmt: skip
+    print(f"{'query':40} {'median ms':>10} {'p95 ms':>8} {'server ms':>10}")
+    for s in r["search"]:
+        server = r["search_server_side"].get(s["query"], {}).get("median_ms", "")
+        print(f"{s['query'][:40]:40} {s['median_ms']:>10} {s['p95_ms']:>8} {server:>10}")
+    print(f"search: {r['search_summary']}")
+    print(f"worker peak RSS {r['worker_peak_rss_mb']} MB; SQL per page {sql}")
+    print(f"-> {out}")
+
+
+if __name__ == "__main__":
+    main()
