@@ -32,6 +32,7 @@ from articles.models import (
     Tag,
 )
 from conditions.models import Condition
+from intimacyhub.pagecache import content_changed
 from intimacyhub.rendering import render_markdown
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -515,6 +516,7 @@ def import_content(stream, *, dry_run=False):
             if problems:
                 raise ContentFileError(problems)
             _write(conditions, articles, result)
+            content_changed()  # bulk writes send no signals; a dry run's rollback cancels it
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:

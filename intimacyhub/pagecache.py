@@ -1,0 +1,239 @@
+"""A full-page cache for anonymous readers that never serves stale content.
+
+How a page is keyed
+-------------------
+Every cached page is stored under a key made of the request's absolute URL and
+a *generation*, read from the database once per cacheable request, in one
+query:
+
+- the token of the single ContentGeneration row, replaced by a new random
+  value after every content write commits (`content_changed()`); and
+- the publication date of the newest article readers can see now, computed by
+  `Article.objects.published()` itself, so with the database's clock.
+
+A write changes the token, so the next request of every worker process asks
+for a key nobody has stored yet: nothing needs to reach the other workers'
+local-memory caches, because the token lives in the database they all read.
+Old entries are never served again; they age out (TIMEOUT) or are culled.
+
+A scheduled article (published, dated in the future) becomes visible when the
+database's clock passes its date, without any write. Whatever became visible
+last has the newest date of all visible articles, so the second half of the
+generation changes at that very moment, and so does every key: a cached page
+cannot outlive the next scheduled publication.
+
+Why the token changes after the commit, not inside the transaction
+------------------------------------------------------------------
+Readers read the generation before the view runs. If it changed inside the
+writer's transaction, holding a lock on the row until commit, every other
+writer would queue behind it, and two writers could deadlock. Changed right
+after the commit, readers can only pair the *old* token with old or new
+content, and those entries are never asked for again once the token moves;
+the new token is only visible once the new content is. The write's own
+request returns after the token has changed, so the next request sees it.
+A rolled-back transaction (an import's dry run) leaves the cache alone.
+
+What is never cached
+--------------------
+Requests other than GET and HEAD, and requests carrying any cookie or an
+Authorization header: anonymous readers get no cookie from this site, so a
+cookie means someone signed in (staff, with session and CSRF cookies) or a
+state the site did not create, and is not worth guessing about. Responses
+other than 200, streaming responses, responses that set a cookie, that say
+Cache-Control private, no-store or no-cache (staff previews, admin pages,
+health checks), that vary on everything (Vary: *) or that carry a CSP nonce
+(a nonce reused by every reader would be no nonce). Headers are stored with
+the page, so a cached hit carries the same CSP and security headers; the
+middleware sits above the session, CSRF and CSP middleware so it sees them.
+
+Cost of a cached hit: one indexed single-row query plus one cache read.
+"""
+
+import functools
+import hashlib
+import logging
+import secrets
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.models import Subquery
+from django.http import HttpResponse
+
+from articles.models import Article
+from intimacyhub.models import ContentGeneration
+
+logger = logging.getLogger(__name__)
+
+CACHE_STATUS = "Cache-Status"
+CACHE_NAME = "IntimacyHub"
+UNCACHEABLE_DIRECTIVES = {"private", "no-store", "no-cache"}
+
+
+def content_changed(*, using=DEFAULT_DB_ALIAS):
+    """Make every cached page stale as soon as the current transaction commits.
+
+    Call it from any write that sends no model signal (bulk_create,
+    bulk_update, QuerySet.update()); intimacyhub/receivers.py calls it for
+    every other write to the content apps. Outside a transaction it takes
+    effect at once; several calls in one transaction change the token once.
+    """
+    connection = connections[using]
+    if any(_is_new_generation(func) for _savepoints, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(functools.partial(_new_generation, using=using), using=using)
+
+
+def _is_new_generation(func):
+    return isinstance(func, functools.partial) and func.func is _new_generation
+
+
+def _new_generation(*, using):
+    # A random token rather than a counter: a restored backup or a recreated
+    # row can never bring back a key that pages were once stored under.
+    ContentGeneration.objects.using(using).bulk_create(
+        [ContentGeneration(id=ContentGeneration.SINGLETON_ID, token=secrets.randbits(63))],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["token", "changed_at"],
+    )
+
+
+def current_generation():
+    """Return (token, newest visible publication date), or None before the first write."""
+    newest = Article.objects.published().order_by("-published_at").values("published_at")[:1]
+    return (
+        ContentGeneration.objects.filter(id=ContentGeneration.SINGLETON_ID)
+        .annotate(newest=Subquery(newest))
+        .values_list("token", "newest")
+        .first()
+    )
+
+
+@functools.cache
+def deployment_fingerprint():
+    """Return a digest of this release's templates, code and static manifest.
+
+    Part of every key, so that a new release never serves pages rendered by
+    the previous one from a shared (Redis) cache: they could name static
+    files that no longer exist.
+    """
+    base = Path(settings.BASE_DIR)
+    roots = {Path(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", [])}
+    roots |= {Path(app.path) for app in apps.get_app_configs()}
+    digest = hashlib.sha256()
+    for root in sorted(r for r in roots if r.is_relative_to(base)):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in {".py", ".html", ".txt", ".xml", ".json"} and path.is_file():
+                digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def page_key(request, generation):
+    token, newest = generation
+    newest = newest.isoformat() if newest else "none"
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"page:{deployment_fingerprint()}:{token:x}:{newest}:{url}"
+
+
+def _cacheable_request(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.META.get("HTTP_COOKIE")
+        and not request.META.get("HTTP_AUTHORIZATION")
+    )
+
+
+def _vary_headers(response):
+    return [name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()]
+
+
+def _cacheable_response(request, response):
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    directives = {d.split("=", 1)[0].strip().lower() for d in response.get("Cache-Control", "").split(",")}
+    if directives & UNCACHEABLE_DIRECTIVES or "*" in _vary_headers(response):
+        return False
+    if "nonce-" in response.get("Content-Security-Policy", ""):
+        return False
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated
+
+
+def _entry(request, response):
+    return {
+        "headers": [(name, value) for name, value in response.items() if name != CACHE_STATUS],
+        "content": response.content,
+        # The request's values for every header the page varies on; a hit needs the same values.
+        "vary": {name: request.headers.get(name) for name in _vary_headers(response)},
+    }
+
+
+def _response(entry):
+    return HttpResponse(entry["content"], headers=dict(entry["headers"]))
+
+
+class PageCacheMiddleware:
+    """Serve anonymous readers' pages from the cache; see this module's docstring.
+
+    Off unless settings.INTIMACYHUB_PAGE_CACHE is true (the default in
+    production). A cache or database failure never fails the request: the
+    page is then rendered as if there were no cache.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.INTIMACYHUB_PAGE_CACHE:
+            return self.get_response(request)
+        if not _cacheable_request(request):
+            return self._mark(self.get_response(request), "fwd=bypass")
+        try:
+            generation = current_generation()
+        except DatabaseError:
+            # The view meets the same outage and answers with the 503 page.
+            return self.get_response(request)
+        if generation is None:
+            return self._mark(self.get_response(request), "fwd=bypass")
+
+        cache = caches[settings.INTIMACYHUB_PAGE_CACHE_ALIAS]
+        key = page_key(request, generation)
+        entry = self._read(cache, key)
+        if entry is not None and all(request.headers.get(name) == value for name, value in entry["vary"].items()):
+            return self._mark(_response(entry), "hit")
+
+        response = self.get_response(request)
+        if request.method == "GET" and _cacheable_response(request, response):
+            stored = self._write(cache, key, _entry(request, response))
+            return self._mark(response, "fwd=miss; stored" if stored else "fwd=miss")
+        return self._mark(response, "fwd=miss")
+
+    @staticmethod
+    def _mark(response, status):
+        response[CACHE_STATUS] = f"{CACHE_NAME}; {status}"
+        return response
+
+    @staticmethod
+    def _read(cache, key):
+        # Backends raise their own errors (redis.ConnectionError, ...): a cache
+        # outage costs speed, never the page.
+        try:
+            return cache.get(key)
+        except Exception:
+            logger.warning("page cache read failed; serving uncached", exc_info=True)
+            return None
+
+    @staticmethod
+    def _write(cache, key, entry):
+        try:
+            cache.set(key, entry, timeout=settings.INTIMACYHUB_PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("page cache write failed", exc_info=True)
+            return False
+        return True
