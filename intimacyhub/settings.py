@@ -122,17 +122,26 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Full pages for anonymous readers (intimacyhub/pagecache.py says why they are
-# never stale): on in production, local memory per worker.
+# never stale): on in production, local memory per worker, or one Redis shared
+# by all workers when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
 INTIMACYHUB_PAGE_CACHE = env_bool("INTIMACYHUB_PAGE_CACHE", default=not DEBUG)
 INTIMACYHUB_PAGE_CACHE_SECONDS = int(os.environ.get("INTIMACYHUB_PAGE_CACHE_SECONDS", "600"))
 INTIMACYHUB_PAGE_CACHE_ALIAS = "default"
-CACHES = {
-    "default": {
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    # A Redis that stops answering must cost a worker half a second, not hang it.
+    _cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+else:
+    _cache = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "intimacyhub-pages",
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("INTIMACYHUB_PAGE_CACHE_ENTRIES", "1000"))},
     }
-}
+CACHES = {"default": _cache}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,8 +8,11 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+REDIS = "django.core.cache.backends.redis.RedisCache"
 
 
 @pytest.fixture
@@ -555,7 +559,89 @@ def settings_for(**env):
         ({"DJANGO_DEBUG": "0", "INTIMACYHUB_PAGE_CACHE": "0"}, [False, LOCMEM]),
         ({"DJANGO_DEBUG": "1"}, [False, LOCMEM]),
         ({"DJANGO_DEBUG": "1", "INTIMACYHUB_PAGE_CACHE": "1"}, [True, LOCMEM]),
+        ({"DJANGO_DEBUG": "0", "REDIS_URL": "redis://127.0.0.1:6379/0"}, [True, REDIS]),
     ],
 )
-def test_the_cache_is_on_in_production_unless_turned_off(env, expected):
+def test_the_cache_is_on_in_production_and_uses_redis_when_redis_url_is_set(env, expected):
     assert settings_for(**env) == expected
+
+
+# ---------------------------------------------------------------------------
+# Redis, against a real throwaway redis-server
+
+
+@contextmanager
+def redis_server(directory):
+    """Run a redis-server on a unix socket in `directory`, with no persistence."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (apt-get install -y redis-server; .ci/run does it)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    import redis
+
+    socket = directory / "redis.sock"
+    process = subprocess.Popen(
+        [binary, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"]
+        + ["--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"unix://{socket}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.exceptions.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def shared_redis(tmp_path_factory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _process):
+        yield url
+
+
+def use_redis(settings, url):
+    settings.CACHES = {"default": {"BACKEND": REDIS, "LOCATION": url, "OPTIONS": {"socket_timeout": 0.5}}}
+    caches["default"].clear()
+
+
+@pytest.mark.redis
+def test_pages_are_cached_in_redis_and_never_stale(page_cache, client, settings, shared_redis):
+    import redis
+
+    use_redis(settings, shared_redis)
+    article = ArticleFactory(title="Stored in Redis")
+    assert "Stored in Redis" in warm(client, article.get_absolute_url())
+    assert redis.Redis.from_url(shared_redis).keys("*page:*")
+    article.title = "Changed under Redis"
+    article.save()
+    response = client.get(article.get_absolute_url())
+    assert "Changed under Redis" in response.content.decode()
+    assert cache_status(response) == "IntimacyHub; fwd=miss; stored"
+    assert not response.cookies
+
+
+@pytest.mark.redis
+def test_a_redis_outage_costs_speed_not_the_page(page_cache, client, settings, tmp_path, caplog):
+    with redis_server(tmp_path) as (url, process):
+        use_redis(settings, url)
+        ArticleFactory(title="Served anyway")
+        warm(client, "/")
+        process.terminate()
+        process.wait(timeout=10)
+        response = client.get("/")
+    assert response.status_code == 200
+    assert "Served anyway" in response.content.decode()
+    assert cache_status(response) == "IntimacyHub; fwd=miss"
+    assert "page cache read failed" in caplog.text
