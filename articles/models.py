@@ -10,6 +10,10 @@ from intimacyhub.rendering import render_markdown
 
 
 class ArticleQuerySet(models.QuerySet):
+    def scheduled(self):
+        """Return published articles whose time has not come: published() gains them at their date."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=Now())
+
     def published(self):
         """Return what readers may see: published, and dated now or earlier.
 

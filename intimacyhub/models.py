@@ -12,6 +12,9 @@ class ContentGeneration(models.Model):
     SINGLETON_ID = 1
 
     token = models.BigIntegerField()
+    next_publication_at = models.DateTimeField(
+        null=True, help_text="When the next scheduled article comes out; the generation must change then."
+    )
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

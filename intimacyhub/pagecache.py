@@ -3,28 +3,27 @@
 How a page is keyed
 -------------------
 Every cached page is stored under a key made of the request's absolute URL and
-a *generation*, read from the database once per cacheable request, in one
-query:
-
-- the token of the single ContentGeneration row, replaced by a new random
-  value after every content write commits (`content_changed()`); and
-- the publication date of the newest article readers can see now, computed by
-  `Article.objects.published()` itself, so with the database's clock.
-
-A write changes the token, so the next request of every worker process asks
-for a key nobody has stored yet: nothing needs to reach the other workers'
-local-memory caches, because the token lives in the database they all read.
-Old entries are never served again; they age out (TIMEOUT) or are culled.
+a *generation token*, read from the single ContentGeneration row by primary
+key: one query per cacheable request, that the database plans and runs in
+well under a tenth of a millisecond. After every content write commits, the
+token is replaced by a new random value (`content_changed()`), so the next
+request of every worker process asks for a key nobody has stored yet. Nothing
+needs to reach the other workers' local-memory caches, because the token lives
+in the database they all read. Old entries are never served again; they age
+out (TIMEOUT) or are culled.
 
 A scheduled article (published, dated in the future) becomes visible when the
-database's clock passes its date, without any write. Whatever became visible
-last has the newest date of all visible articles, so the second half of the
-generation changes at that very moment, and so does every key: a cached page
-cannot outlive the next scheduled publication.
+database's clock passes its date, without any write. The row therefore also
+holds the date of the next scheduled publication, and the same query asks the
+database whether that moment has passed. The first request that finds it has
+starts a new generation (finding the following scheduled date) and is
+rendered uncached, as is every request until the new token is committed: a
+cached page cannot outlive the next scheduled publication, by the database's
+own clock, the one `published()` compares with.
 
 Why the token changes after the commit, not inside the transaction
 ------------------------------------------------------------------
-Readers read the generation before the view runs. If it changed inside the
+Readers read the token before the view runs. If it changed inside the
 writer's transaction, holding a lock on the row until commit, every other
 writer would queue behind it, and two writers could deadlock. Changed right
 after the commit, readers can only pair the *old* token with old or new
@@ -32,6 +31,8 @@ content, and those entries are never asked for again once the token moves;
 the new token is only visible once the new content is. The write's own
 request returns after the token has changed, so the next request sees it.
 A rolled-back transaction (an import's dry run) leaves the cache alone.
+Concurrent new generations are ordered by the row's lock, so the last one to
+commit computes the next scheduled date after every write before it.
 
 What is never cached
 --------------------
@@ -46,7 +47,7 @@ health checks), that vary on everything (Vary: *) or that carry a CSP nonce
 the page, so a cached hit carries the same CSP and security headers; the
 middleware sits above the session, CSRF and CSP middleware so it sees them.
 
-Cost of a cached hit: one indexed single-row query plus one cache read.
+Cost of a cached hit: one primary-key query on a one-row table plus one cache read.
 """
 
 import functools
@@ -59,7 +60,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.models import Subquery
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 from django.http import HttpResponse
 
 from articles.models import Article
@@ -70,6 +72,7 @@ logger = logging.getLogger(__name__)
 CACHE_STATUS = "Cache-Status"
 CACHE_NAME = "IntimacyHub"
 UNCACHEABLE_DIRECTIVES = {"private", "no-store", "no-cache"}
+SINGLETON = ContentGeneration.SINGLETON_ID
 
 
 def content_changed(*, using=DEFAULT_DB_ALIAS):
@@ -91,25 +94,43 @@ def _is_new_generation(func):
 
 
 def _new_generation(*, using):
-    # A random token rather than a counter: a restored backup or a recreated
-    # row can never bring back a key that pages were once stored under.
-    ContentGeneration.objects.using(using).bulk_create(
-        [ContentGeneration(id=ContentGeneration.SINGLETON_ID, token=secrets.randbits(63))],
-        update_conflicts=True,
-        unique_fields=["id"],
-        update_fields=["token", "changed_at"],
-    )
+    generations = ContentGeneration.objects.using(using)
+    with transaction.atomic(using=using):
+        generations.bulk_create([ContentGeneration(id=SINGLETON, token=0)], ignore_conflicts=True)
+        # A random token rather than a counter: a restored backup or a
+        # recreated row can never bring back a key pages were stored under.
+        # This first UPDATE takes the row's lock, so the query below already
+        # sees every write committed before a concurrent new generation.
+        generations.filter(id=SINGLETON).update(token=secrets.randbits(63), changed_at=Now())
+        upcoming = Article.objects.using(using).scheduled().order_by("published_at")
+        generations.filter(id=SINGLETON).update(
+            next_publication_at=upcoming.values_list("published_at", flat=True).first()
+        )
 
 
 def current_generation():
-    """Return (token, newest visible publication date), or None before the first write."""
-    newest = Article.objects.published().order_by("-published_at").values("published_at")[:1]
-    return (
-        ContentGeneration.objects.filter(id=ContentGeneration.SINGLETON_ID)
-        .annotate(newest=Subquery(newest))
-        .values_list("token", "newest")
-        .first()
-    )
+    """Return the token cached pages are keyed by now, or None when no page may be cached.
+
+    None before the first write and when a scheduled article's time has come;
+    a new generation is started then, for the requests that follow.
+    """
+    # Built once, compiled per request: this runs on every cached hit, and
+    # compiling is a fraction of what building a queryset costs.
+    sql, params = _generation_query().clone().get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None or row[1]:
+        _new_generation(using=DEFAULT_DB_ALIAS)
+        return None
+    return row[0]
+
+
+@functools.cache
+def _generation_query():
+    # Now() is the database's clock, the one published() compares with.
+    due = ExpressionWrapper(Q(next_publication_at__lte=Now()), output_field=BooleanField())
+    return ContentGeneration.objects.filter(id=SINGLETON).annotate(due=due).values_list("token", "due").query
 
 
 @functools.cache
@@ -134,11 +155,9 @@ def deployment_fingerprint():
     return digest.hexdigest()[:16]
 
 
-def page_key(request, generation):
-    token, newest = generation
-    newest = newest.isoformat() if newest else "none"
+def page_key(request, token):
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"page:{deployment_fingerprint()}:{token:x}:{newest}:{url}"
+    return f"page:{deployment_fingerprint()}:{token:x}:{url}"
 
 
 def _cacheable_request(request):
@@ -195,15 +214,15 @@ class PageCacheMiddleware:
         if not _cacheable_request(request):
             return self._mark(self.get_response(request), "fwd=bypass")
         try:
-            generation = current_generation()
+            token = current_generation()
         except DatabaseError:
             # The view meets the same outage and answers with the 503 page.
             return self.get_response(request)
-        if generation is None:
+        if token is None:
             return self._mark(self.get_response(request), "fwd=bypass")
 
         cache = caches[settings.INTIMACYHUB_PAGE_CACHE_ALIAS]
-        key = page_key(request, generation)
+        key = page_key(request, token)
         entry = self._read(cache, key)
         if entry is not None and all(request.headers.get(name) == value for name, value in entry["vary"].items()):
             return self._mark(_response(entry), "hit")
