@@ -2,10 +2,11 @@
 
 How a page is keyed
 -------------------
-Every cached page is stored under a key made of the request's absolute URL and
-a *generation token*, read from the single ContentGeneration row by primary
-key: one query per cacheable request, that the database plans and runs in
-well under a tenth of a millisecond. After every content write commits, the
+Every cached page is stored under a key made of the request's absolute URL,
+a fingerprint of the release (so a shared Redis never serves the previous
+release's pages) and a *generation token*, read from the single
+ContentGeneration row by primary key: one small query per cacheable request,
+whichever worker answers it. After every content write commits, the
 token is replaced by a new random value (`content_changed()`), so the next
 request of every worker process asks for a key nobody has stored yet. Nothing
 needs to reach the other workers' local-memory caches, because the token lives
@@ -46,6 +47,8 @@ health checks), that vary on everything (Vary: *) or that carry a CSP nonce
 (a nonce reused by every reader would be no nonce). Headers are stored with
 the page, so a cached hit carries the same CSP and security headers; the
 middleware sits above the session, CSRF and CSP middleware so it sees them.
+No Cache-Control is added: browsers and proxies keep nothing, so the only
+copies are the ones this module can make stale.
 
 Cost of a cached hit: one primary-key query on a one-row table plus one cache read.
 """
@@ -84,6 +87,7 @@ def content_changed(*, using=DEFAULT_DB_ALIAS):
     effect at once; several calls in one transaction change the token once.
     """
     connection = connections[using]
+    # The pending callbacks, minus those of savepoints rolled back since: one is enough.
     if any(_is_new_generation(func) for _savepoints, func, _robust in connection.run_on_commit):
         return
     transaction.on_commit(functools.partial(_new_generation, using=using), using=using)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import OperationalError, connection, transaction
@@ -318,8 +319,6 @@ def test_many_writes_in_one_transaction_change_the_generation_once(page_cache):
 
 
 def test_every_content_model_has_the_receiver():
-    from django.apps import apps
-
     for label in CONTENT_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             for signal in (post_save, post_delete, m2m_changed):
