@@ -512,11 +512,11 @@ def import_content(stream, *, dry_run=False):
     result = ImportResult()
     try:
         with transaction.atomic():
+            content_changed()  # bulk writes send no signals; it fires on commit, never on rollback (dry run)
             problems = _check_references(conditions, articles)
             if problems:
                 raise ContentFileError(problems)
             _write(conditions, articles, result)
-            content_changed()  # bulk writes send no signals; a dry run's rollback cancels it
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:

@@ -81,10 +81,33 @@ def test_an_anonymous_reader_gets_the_page_from_the_cache_with_one_query(page_ca
     assert "Breathing through panic" in second.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/", "/articles/", "/conditions/", "/quotes/"])
-def test_every_public_list_page_is_cached(page_cache, client, url):
-    ArticleFactory()
-    warm(client, url)
+def public_pages(article):
+    condition = article.condition_links.get().condition
+    return [
+        "/",
+        "/articles/",
+        "/articles/?page=1",
+        article.get_absolute_url(),
+        "/conditions/",
+        condition.get_absolute_url(),
+        "/quotes/",
+        article.author.get_absolute_url(),
+        "/tags/first-tag/",
+    ]
+
+
+def test_every_public_page_is_served_from_the_cache_with_one_query(page_cache, client, django_assert_num_queries):
+    article = ArticleFactory()
+    ArticleConditionFactory(article=article)
+    article.quote_links.create(quote=QuoteFactory())
+    article.tags.add(Tag.objects.create(name="first-tag", slug="first-tag"))
+    for url in public_pages(article):
+        first = client.get(url)
+        assert cache_status(first) == "IntimacyHub; fwd=miss; stored", url
+        with django_assert_num_queries(1):
+            second = client.get(url)
+        assert cache_status(second) == "IntimacyHub; hit", url
+        assert second.content == first.content
 
 
 def test_a_cached_page_keeps_every_header(page_cache, client):
