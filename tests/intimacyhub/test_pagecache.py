@@ -5,6 +5,7 @@ after a commit, as it does in production.
 """
 
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -563,6 +565,33 @@ def test_a_write_reaches_every_workers_own_cache(page_cache, client, settings):
             response = client.get(page)
             assert "Version two" in response.content.decode(), (worker, page)
             assert cache_status(response) == "IntimacyHub; fwd=miss; stored"
+
+
+@pytest.mark.postgres
+def test_a_write_made_by_another_process_reaches_this_process_cache(page_cache, client):
+    article = ArticleFactory(title="Before the other process")
+    url = article.get_absolute_url()
+    assert "Before the other process" in warm(client, url)
+    db = connection.settings_dict
+    quote = functools.partial(urllib.parse.quote, safe="")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    database_url = f"postgres://{quote(db['USER'])}{password}@{quote(db['HOST'])}{port}/{quote(db['NAME'])}"
+    edit = (
+        "from articles.models import Article; "
+        f"a = Article.objects.get(pk={article.pk}); a.title = 'After the other process'; a.save()"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", edit],
+        cwd=ROOT,
+        env=os.environ | {"DATABASE_URL": database_url, "DJANGO_DEBUG": "1"},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    response = client.get(url)
+    assert "After the other process" in response.content.decode()
+    assert cache_status(response) == "IntimacyHub; fwd=miss; stored"
 
 
 # ---------------------------------------------------------------------------
