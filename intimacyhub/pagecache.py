@@ -139,7 +139,7 @@ def _generation_query():
 
 @functools.cache
 def deployment_fingerprint():
-    """Return a digest of this release's templates, code and static manifest.
+    """Return a digest of this release: templates, the project's code, pinned packages, static manifest.
 
     Part of every key, so that a new release never serves pages rendered by
     the previous one from a shared (Redis) cache: they could name static
@@ -148,14 +148,16 @@ def deployment_fingerprint():
     base = Path(settings.BASE_DIR)
     roots = {Path(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", [])}
     roots |= {Path(app.path) for app in apps.get_app_configs()}
+    # Installed packages count through requirements.txt, not file by file.
+    roots = sorted(r for r in roots if r.is_relative_to(base) and "site-packages" not in r.parts)
     digest = hashlib.sha256()
-    for root in sorted(r for r in roots if r.is_relative_to(base)):
+    for root in roots:
         for path in sorted(root.rglob("*")):
             if path.suffix in {".py", ".html", ".txt", ".xml", ".json"} and path.is_file():
                 digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
-    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    if manifest.is_file():
-        digest.update(manifest.read_bytes())
+    for path in (base / "requirements.txt", Path(settings.STATIC_ROOT) / "staticfiles.json"):
+        if path.is_file():
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -211,6 +213,8 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        if settings.INTIMACYHUB_PAGE_CACHE:
+            deployment_fingerprint()  # read the release's files when a worker starts, not during a request
 
     def __call__(self, request):
         if not settings.INTIMACYHUB_PAGE_CACHE:
