@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.http import Http404
 
 # A cursor is "<microseconds since the epoch>_<id>".
-_CURSOR_RE = re.compile(r"(\d{1,17})_(\d{1,18})")
+_CURSOR_RE = re.compile(r"([0-9]{1,17})_([0-9]{1,18})")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MAX_PAGE_DIGITS = 9
 
