@@ -7,8 +7,7 @@ what readers cannot see, and those responses are never cached.
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,7 +18,7 @@ from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag,
 from articles.related import related_articles
 from articles.structured_data import article_json_ld
 from conditions.models import Condition
-from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
+from intimacyhub.pagination import KeysetPaginationMixin, newer_than, older_than, parse_page_number
 
 ARCHIVE_PAGE_SIZE = 12
 HOME_ARTICLES = 6
@@ -49,7 +48,7 @@ class ArticleListMixin(PublishedArticlesMixin, KeysetPaginationMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.empty_is_404 and not context["page_obj"].paginator.count:
+        if self.empty_is_404 and not context["page_obj"].object_list:
             raise Http404("Nothing published here.")
         return context
 
@@ -65,12 +64,13 @@ class HomeView(PublishedArticlesMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["articles"] = self.published_articles()[:HOME_ARTICLES]
         context["conditions"] = Condition.objects.only("slug", "name", "summary")
-        # The featured quote: the first one featured by the newest article that has any.
+        # The featured quote: the first quote of the newest article that features any.
+        newest_quoting = Article.objects.published().filter(Exists(ArticleQuote.objects.filter(article=OuterRef("pk"))))
         context["featured_quote"] = (
-            ArticleQuote.objects.filter(article__in=Article.objects.published())
+            ArticleQuote.objects.filter(article=Subquery(newest_quoting.values("pk")[:1]))
             .select_related("quote", "article")
             .only("quote__text", "quote__attribution", "quote__source", "article__slug", "article__title")
-            .order_by("-article__published_at", "-article_id", "position")
+            .order_by("position", "id")
             .first()
         )
         context["page_description"] = "Calm, sourced writing on intimacy and mental health."
@@ -177,12 +177,8 @@ class ArticleDetailView(PublishedArticlesMixin, DetailView):
         context["related_articles"] = related_articles(article, limit=RELATED_ARTICLES)
         if article.published_at:
             when, pk = article.published_at, article.pk
-            context["older_article"] = visible.filter(
-                Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk)
-            ).first()
-            context["newer_article"] = (
-                visible.filter(Q(published_at__gt=when) | Q(published_at=when, pk__gt=pk)).reverse().first()
-            )
+            context["older_article"] = visible.filter(older_than(when, pk)).first()
+            context["newer_article"] = visible.filter(newer_than(when, pk)).reverse().first()
         canonical_url = self.request.build_absolute_uri(article.get_absolute_url())
         context.update(
             page_title=article.title,
@@ -248,28 +244,9 @@ class QuoteListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        quotes = context["quotes"]
-        # One query for the whole page: the newest few featuring articles of
-        # each quote, and how many there are, however popular a quote is.
-        links = (
-            ArticleQuote.objects.filter(quote__in=[q.pk for q in quotes], article__in=Article.objects.published())
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F("quote_id")],
-                    order_by=[F("article__published_at").desc(), F("article_id").desc()],
-                ),
-                total=Window(Count("pk"), partition_by=[F("quote_id")]),
-            )
-            .filter(rank__lte=ARTICLES_PER_QUOTE)
-            .select_related("article")
-            .only("quote_id", "article__slug", "article__title")
-            .order_by("quote_id", "rank")
-        )
-        by_quote = {}
-        for link in links:
-            by_quote.setdefault(link.quote_id, {"articles": [], "total": link.total})["articles"].append(link.article)
-        context["quote_entries"] = [(quote, by_quote.get(quote.pk, {"articles": [], "total": 0})) for quote in quotes]
+        quotes = list(context["quotes"])
+        featuring = _newest_featuring(quotes)
+        context["quote_entries"] = [(quote, *featuring.get(quote.pk, ([], False))) for quote in quotes]
         page = context["page_obj"]
         number = page.number
         if page.has_previous():
@@ -280,6 +257,42 @@ class QuoteListView(ListView):
         context["page_title"] = "Quotes" if number == 1 else f"Quotes, page {number}"
         context["page_description"] = "Quotes featured in our articles, with the articles that feature them."
         return context
+
+
+def _newest_featuring(quotes):
+    """Map each quote's pk to (its newest ARTICLES_PER_QUOTE published articles, whether there are more).
+
+    One query for the page, however many articles feature a quote: for each
+    quote an index walk that stops after ARTICLES_PER_QUOTE + 1 articles,
+    joined with UNION ALL. (Each sliced walk sits inside `pk IN (...)`
+    because SQLite refuses LIMIT directly inside a compound statement.)
+    """
+    if not quotes:
+        return {}
+    published = Article.objects.published()
+    walks = [
+        Article.objects.filter(pk__in=published.filter(quote_links__quote=quote).values("pk")[: ARTICLES_PER_QUOTE + 1])
+        .order_by()
+        .values("pk")
+        for quote in quotes
+    ]
+    # An article among one quote's newest that also features another quote
+    # shows up for both; for the other quote it is older than that quote's
+    # own newest few, so it never displaces them.
+    links = (
+        ArticleQuote.objects.filter(
+            quote__in=[quote.pk for quote in quotes], article__in=walks[0].union(*walks[1:], all=True)
+        )
+        .select_related("article")
+        .only("quote_id", "article__slug", "article__title", "article__published_at")
+        .order_by("quote_id", "-article__published_at", "-article_id")
+    )
+    featuring = {}
+    for link in links:
+        featuring.setdefault(link.quote_id, []).append(link.article)
+    return {
+        pk: (articles[:ARTICLES_PER_QUOTE], len(articles) > ARTICLES_PER_QUOTE) for pk, articles in featuring.items()
+    }
 
 
 class RobotsView(TemplateView):

@@ -10,8 +10,10 @@ Every reader-facing article list is ordered newest first by
 - A bare `?page=N` (typed, bookmarked, from a search engine) still works: it
   skips N-1 pages over the primary keys only (an index-only scan, no rows
   read), then loads the 12 rows by key.
-- The page number is validated against the count before any query uses it,
-  so `?page=0`, `-1`, `abc` or a twenty-digit number is a 404, never a 500.
+- There is no total ("page 3 of 8,334"): counting every row on every request
+  is an O(n) cost readers do not need. A page past the end is a 404, and so
+  are `?page=0`, `-1`, `abc` or a twenty-digit number (rejected before any
+  query), never a 500.
 
 The module lives in the project package because both `articles` and
 `conditions` list articles, and `conditions` must not import `articles`.
@@ -19,8 +21,8 @@ The module lives in the project package because both `articles` and
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import Http404
 
@@ -48,6 +50,20 @@ def decode_cursor(value):
     return when, int(match[2])
 
 
+def older_than(when, pk):
+    """Rows after (`when`, `pk`) in newest-first order.
+
+    The plain range on `published_at` comes first so the database can seek the
+    (status, published_at, id) index; the OR only settles ties on `when`.
+    """
+    return Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=pk))
+
+
+def newer_than(when, pk):
+    """Rows before (`when`, `pk`) in newest-first order."""
+    return Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=pk))
+
+
 def parse_page_number(value):
     """Return the page number asked for, or raise Http404 for anything that is not one."""
     if value is None or value == "":
@@ -60,34 +76,65 @@ def parse_page_number(value):
     return number
 
 
+@dataclass
+class KeysetPage:
+    """The slice of Django's Page that templates use, without a total: counting
+    100,000 rows on every request is the cost this module exists to avoid."""
+
+    object_list: list
+    number: int
+    has_next_page: bool
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self.has_next_page
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+
 class KeysetPaginationMixin:
-    """Paginate a ListView whose queryset is ordered by (-published_at, -id)."""
+    """Paginate a ListView whose queryset is ordered by (-published_at, -id).
+
+    One query a page: it fetches one row more than it shows to learn whether
+    there is a next page, and a page past the end is a 404.
+    """
 
     paginate_by = 12
 
     def paginate_queryset(self, queryset, page_size):
         params = self.request.GET
         number = parse_page_number(params.get("page"))
-        paginator = Paginator(queryset, page_size)
-        if number > paginator.num_pages:  # one COUNT; an empty list still has page 1
-            raise Http404("No such page.")
         after, before = decode_cursor(params.get("after")), decode_cursor(params.get("before"))
-        if number == 1:
-            rows = list(queryset[:page_size])
-        elif after:
-            when, pk = after
-            rows = list(queryset.filter(Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk))[:page_size])
-        elif before:
+        if before and number > 1:
             when, pk = before
-            newer = queryset.filter(Q(published_at__gt=when) | Q(published_at=when, pk__gt=pk))
-            rows = list(newer.reverse()[:page_size])[::-1]
-        else:
+            newer = queryset.filter(newer_than(when, pk))
+            shown = list(newer.reverse()[:page_size])[::-1]
+            has_next = True  # the cursor's own row is older than these
+        elif after and number > 1:
+            when, pk = after
+            rows = list(queryset.filter(older_than(when, pk))[: page_size + 1])
+            shown, has_next = rows[:page_size], len(rows) > page_size
+        elif number > 1:
             offset = (number - 1) * page_size
-            pks = list(queryset.values_list("pk", flat=True)[offset : offset + page_size])
-            by_pk = queryset.filter(pk__in=pks).in_bulk()
-            rows = [by_pk[pk] for pk in pks if pk in by_pk]
-        page = Page(rows, number, paginator)
-        return paginator, page, rows, paginator.num_pages > 1
+            pks = list(queryset.values_list("pk", flat=True)[offset : offset + page_size + 1])
+            by_pk = queryset.filter(pk__in=pks[:page_size]).in_bulk()
+            shown, has_next = [by_pk[pk] for pk in pks[:page_size] if pk in by_pk], len(pks) > page_size
+        else:
+            rows = list(queryset[: page_size + 1])
+            shown, has_next = rows[:page_size], len(rows) > page_size
+        if number > 1 and not shown:
+            raise Http404("No such page.")
+        page = KeysetPage(shown, number, has_next)
+        return None, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -102,10 +102,13 @@ def test_unpublished_articles_appear_on_no_surface(client, state):
 @pytest.mark.parametrize("state", HIDDEN)
 def test_counts_do_not_include_unpublished_articles(client, state):
     visible, _ = make_site(**HIDDEN[state])
-    assert "Featured in 1 article:" in client.get("/quotes/").content.decode()
+    quote = visible.quotes.get()
     for d in range(10):  # with the two visible ones, exactly one full page of 12
-        ArticleFactory(published_at=VISIBLE_AT - dt.timedelta(days=d + 2))
-    assert "Page 1 of 2" not in client.get("/articles/").content.decode()
+        article = ArticleFactory(published_at=VISIBLE_AT - dt.timedelta(days=d + 2))
+        if d < 4:  # the visible article and these four: the quote's five, no more
+            ArticleQuoteFactory(article=article, quote=quote)
+    assert "the newest of several" not in client.get("/quotes/").content.decode()
+    assert 'rel="next"' not in client.get("/articles/").content.decode()
     assert client.get("/articles/?page=2").status_code == 404
 
 

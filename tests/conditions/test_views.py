@@ -51,7 +51,7 @@ def test_condition_page_is_paginated_and_rejects_bad_pages(client):
         ArticleConditionFactory(
             article=ArticleFactory(published_at=timezone.now() - dt.timedelta(days=d + 1)), condition=condition
         )
-    assert "Page 1 of 2" in client.get("/conditions/grief/").content.decode()
+    assert 'rel="next"' in client.get("/conditions/grief/").content.decode()
     assert len(re.findall("<h3>", client.get("/conditions/grief/?page=2").content.decode())) == 2
     for page in ("0", "-1", "abc", "99999999999999999999", "3"):
         assert client.get("/conditions/grief/", {"page": page}).status_code == 404
@@ -71,8 +71,8 @@ def test_condition_page_query_count_does_not_grow(client, django_assert_num_quer
             ArticleConditionFactory(article=article)
 
     grow(3)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/conditions/grief/")
     grow(15)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/conditions/grief/")
