@@ -119,7 +119,7 @@ class ArchiveView(ArticleListMixin, ListView):
 
     def get_queryset(self):
         year, month = self.kwargs["year"], self.kwargs.get("month")
-        if not 1 <= year <= 9998 or (month is not None and not 1 <= month <= 12):
+        if not 1 <= year <= 9998:  # the URL allows four digits; datetime needs a year after it too
             raise Http404("No such date.")
         start = dt.datetime(year, month or 1, 1)
         if month is None:

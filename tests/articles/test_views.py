@@ -229,7 +229,7 @@ def test_every_page_title_is_unique(client):
         "/articles/?condition=anxiety",
         articles[0].get_absolute_url(),
         articles[1].get_absolute_url(),
-        f"/archive/{articles[0].published_at.year}/",
+        f"/archive/{articles[0].published_at:%Y}/",
         "/conditions/",
         "/conditions/anxiety/",
         "/tags/consent/",
@@ -342,7 +342,7 @@ def test_year_and_month_archives_list_that_period_only(client):
 
     year = html_of(client.get("/archive/2024/"))
     assert "March piece" in year and "May piece" in year and "Other year" not in year
-    assert 'href="/archive/2024/3/"' in year and 'href="/archive/2024/5/"' in year
+    assert 'href="/archive/2024/03/"' in year and 'href="/archive/2024/05/"' in year
     month = html_of(client.get("/archive/2024/03/"))
     assert "March piece" in month and "May piece" not in month
     assert in_march.get_absolute_url() in month
@@ -350,7 +350,18 @@ def test_year_and_month_archives_list_that_period_only(client):
 
 
 @pytest.mark.parametrize(
-    "url", ["/archive/0/", "/archive/2024/0/", "/archive/2024/13/", "/archive/99999999999999999999/"]
+    "url",
+    [
+        "/archive/0/",
+        "/archive/0000/",
+        "/archive/9999/",
+        "/archive/abcd/",
+        "/archive/99999999999999999999/",
+        "/archive/2024/0/",
+        "/archive/2024/00/",
+        "/archive/2024/3/",
+        "/archive/2024/13/",
+    ],
 )
 def test_impossible_dates_are_a_404(client, url):
     assert client.get(url).status_code == 404
@@ -421,9 +432,8 @@ ALL_PAGES = [
 
 
 def fill(url, article):
-    return url.format(
-        article=article.get_absolute_url(), year=article.published_at.year, month=article.published_at.month
-    )
+    when = article.published_at
+    return url.format(article=article.get_absolute_url(), year=f"{when.year:04d}", month=f"{when.month:02d}")
 
 
 def test_every_public_url_answers_and_sets_no_cookie(client):
@@ -516,3 +526,19 @@ def test_page_query_count_does_not_grow_with_the_site(client, django_assert_num_
     ArticleFactory.create_batch(15, author=articles[0].author, published_at=articles[0].published_at)
     with django_assert_num_queries(expected):
         assert client.get(fill(url, articles[0])).status_code == 200
+
+
+def test_paginated_pages_are_canonical_without_their_cursor(client):
+    condition = ConditionFactory(slug="grief")
+    for d in range(14):
+        ArticleConditionFactory(article=ArticleFactory(published_at=days_ago(d + 1)), condition=condition)
+    first = html_of(client.get("/articles/?condition=grief"))
+    assert '<link rel="canonical" href="http://testserver/articles/?condition=grief">' in first
+    next_url = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = html_of(client.get(next_url))
+    assert '<link rel="canonical" href="http://testserver/articles/?condition=grief&amp;page=2">' in second
+
+
+def test_the_404_page_has_its_own_title_and_is_not_indexed(client):
+    html = client.get("/nowhere/").content.decode()
+    assert "<title>Page not found · IntimacyHub</title>" in html and '<meta name="robots" content="noindex">' in html

@@ -25,7 +25,7 @@ NOW = VISIBLE_AT + dt.timedelta(minutes=30)
 
 
 def surfaces(visible):
-    year, month = visible.published_at.year, visible.published_at.month
+    year, month = visible.published_at.year, f"{visible.published_at.month:02d}"
     return [
         "/",
         "/articles/",
