@@ -1,4 +1,5 @@
 import hashlib
+import re
 
 from django.db import models
 from django.db.models.functions import Now
@@ -7,6 +8,10 @@ from markdownx.models import MarkdownxField
 
 from conditions.models import SLUG_PATTERN, Condition
 from intimacyhub.rendering import render_markdown
+
+WORDS_PER_MINUTE = 200
+# Content notes that put the crisis resources at the top of the page.
+_CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -143,6 +148,16 @@ class Article(models.Model):
         if citation_keys is None:
             citation_keys = [c.key for c in self.citations.all()]
         self.body_html = render_markdown(self.body, citation_keys=citation_keys)
+
+    @property
+    def reading_minutes(self):
+        """Minutes to read the body at an unhurried 200 words a minute, at least one."""
+        return max(1, round(len(self.body.split()) / WORDS_PER_MINUTE))
+
+    @property
+    def needs_crisis_box(self):
+        """Whether the page shows crisis resources before the body, not only in the footer."""
+        return any(_CRISIS_NOTE_RE.search(note) for note in self.content_notes if isinstance(note, str))
 
 
 class ArticleCondition(models.Model):

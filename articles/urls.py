@@ -1,6 +1,29 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from articles import views
+from articles import feeds, views
+
+
+class YearConverter:
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{int(value):04d}"
+
+
+class MonthConverter(YearConverter):
+    """Two digits, so each month has one URL (/archive/2024/03/, never /3/)."""
+
+    regex = "0[1-9]|1[0-2]"
+
+    def to_url(self, value):
+        return f"{int(value):02d}"
+
+
+register_converter(YearConverter, "yyyy")
+register_converter(MonthConverter, "mm")
 
 app_name = "articles"
 
@@ -8,7 +31,14 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("articles/", views.ArticleListView.as_view(), name="list"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("archive/<yyyy:year>/", views.ArchiveView.as_view(), name="archive_year"),
+    path("archive/<yyyy:year>/<mm:month>/", views.ArchiveView.as_view(), name="archive_month"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
     path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("quotes/", views.QuoteListView.as_view(), name="quotes"),
+    path("feed/", feeds.LatestArticlesFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
+    # Under /conditions/ but here: the feed lists articles, and `conditions`
+    # does not import `articles`.
+    path("conditions/<slug:slug>/feed/", feeds.ConditionFeed(), name="condition_feed"),
 ]

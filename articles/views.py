@@ -1,19 +1,60 @@
-from django.db.models import Prefetch
+"""The reader site's article pages.
+
+Every view starts from `Article.objects.published()` (through
+`PublishedArticlesMixin`); only the article page lets signed-in staff preview
+what readers cannot see, and those responses are never cached.
+"""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Quote, Tag
+from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
+from articles.related import related_articles
+from articles.structured_data import article_json_ld
 from conditions.models import Condition
+from intimacyhub.pagination import KeysetPaginationMixin, newer_than, older_than, parse_page_number
 
 ARCHIVE_PAGE_SIZE = 12
+HOME_ARTICLES = 6
+RECENT_ARTICLES = 5
+RELATED_ARTICLES = 4
+QUOTES_PAGE_SIZE = 20
+ARTICLES_PER_QUOTE = 5
+# A card shows these; bodies stay in the database on list pages.
+CARD_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 
 
 class PublishedArticlesMixin:
     """Start every reader-facing article query from the one visibility rule."""
 
     def published_articles(self):
-        return Article.objects.published().select_related("author")
+        return Article.objects.published().select_related("author").only(*CARD_FIELDS)
+
+
+class ArticleListMixin(PublishedArticlesMixin, KeysetPaginationMixin):
+    """A newest-first, paginated list of published article cards."""
+
+    context_object_name = "articles"
+    paginate_by = ARCHIVE_PAGE_SIZE
+    # Tag and author pages with nothing published are not pages at all:
+    # an empty page would confirm the name exists behind the scenes.
+    empty_is_404 = False
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.empty_is_404 and not context["page_obj"].object_list:
+            raise Http404("Nothing published here.")
+        return context
+
+    def paged_title(self, title):
+        number = parse_page_number(self.request.GET.get("page"))
+        return f"{title}, page {number}" if number > 1 else title
 
 
 class HomeView(PublishedArticlesMixin, TemplateView):
@@ -21,18 +62,88 @@ class HomeView(PublishedArticlesMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["articles"] = self.published_articles()[:6]
+        context["articles"] = self.published_articles()[:HOME_ARTICLES]
         context["conditions"] = Condition.objects.only("slug", "name", "summary")
+        # The featured quote: the first quote of the newest article that features any.
+        newest_quoting = Article.objects.published().filter(Exists(ArticleQuote.objects.filter(article=OuterRef("pk"))))
+        context["featured_quote"] = (
+            ArticleQuote.objects.filter(article=Subquery(newest_quoting.values("pk")[:1]))
+            .select_related("quote", "article")
+            .only("quote__text", "quote__attribution", "quote__source", "article__slug", "article__title")
+            .order_by("position", "id")
+            .first()
+        )
+        context["page_description"] = "Calm, sourced writing on intimacy and mental health."
         return context
 
 
-class ArticleListView(PublishedArticlesMixin, ListView):
+class ArticleListView(ArticleListMixin, ListView):
+    """The Recent Posts archive ("See All"), with condition, tag and author filters."""
+
     template_name = "articles/article_list.html"
-    context_object_name = "articles"
-    paginate_by = ARCHIVE_PAGE_SIZE
+    filters = (("condition", Condition), ("tag", Tag), ("author", Author))
 
     def get_queryset(self):
-        return self.published_articles()
+        queryset = self.published_articles()
+        self.active_filters = {}
+        for name, model in self.filters:
+            value = self.request.GET.get(name)
+            if value:
+                self.active_filters[name] = get_object_or_404(model.objects.only("slug", "name"), slug=value)
+        if condition := self.active_filters.get("condition"):
+            queryset = queryset.filter(condition_links__condition=condition)
+        if tag := self.active_filters.get("tag"):
+            queryset = queryset.filter(tag_links__tag=tag)
+        if author := self.active_filters.get("author"):
+            queryset = queryset.filter(author=author)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        title = "Recent Posts"
+        described = [f"{name} {obj.name}" for name, obj in self.active_filters.items()]
+        if described:
+            title = f"Recent Posts: {', '.join(described)}"
+        context.update(
+            active_filters=self.active_filters,
+            page_title=self.paged_title(title),
+            page_description="Every article, newest first." if not described else f"Articles: {', '.join(described)}.",
+        )
+        return context
+
+
+class ArchiveView(ArticleListMixin, ListView):
+    """Articles published in one year or one month (in the site's time zone)."""
+
+    template_name = "articles/article_archive.html"
+
+    def get_queryset(self):
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        if not 1 <= year <= 9998:  # the URL allows four digits; datetime needs a year after it too
+            raise Http404("No such date.")
+        start = dt.datetime(year, month or 1, 1)
+        if month is None:
+            end = dt.datetime(year + 1, 1, 1)
+        else:
+            end = dt.datetime(year + (month == 12), month % 12 + 1, 1)
+        self.start = timezone.make_aware(start)
+        self.period = Q(published_at__gte=self.start, published_at__lt=timezone.make_aware(end))
+        return self.published_articles().filter(self.period)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        month = self.kwargs.get("month")
+        label = self.start.strftime("%B %Y") if month else str(self.start.year)
+        context.update(
+            period_label=label,
+            year=self.start.year,
+            is_month=month is not None,
+            page_title=self.paged_title(f"Articles from {label}"),
+            page_description=f"Articles published in {label}.",
+        )
+        if month is None:
+            context["months"] = Article.objects.published().filter(self.period).datetimes("published_at", "month")
+        return context
 
 
 class ArticleDetailView(PublishedArticlesMixin, DetailView):
@@ -42,10 +153,15 @@ class ArticleDetailView(PublishedArticlesMixin, DetailView):
     def get_queryset(self):
         # Staff may preview drafts and scheduled articles; readers never.
         user = self.request.user
-        base = Article.objects.select_related("author") if user.is_staff else self.published_articles()
-        return base.prefetch_related(
-            "citations",
-            Prefetch("condition_links", ArticleCondition.objects.select_related("condition")),
+        base = Article.objects.all() if user.is_staff else Article.objects.published()
+        return base.select_related("author").prefetch_related(
+            Prefetch("citations", Citation.objects.order_by("position", "id")),
+            Prefetch(
+                "condition_links",
+                ArticleCondition.objects.select_related("condition").only(
+                    "article_id", "note_html", "condition__slug", "condition__name"
+                ),
+            ),
             Prefetch("quote_links", ArticleQuote.objects.select_related("quote")),
             Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
         )
@@ -53,11 +169,23 @@ class ArticleDetailView(PublishedArticlesMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
+        visible = self.published_articles().exclude(pk=article.pk)
         context["is_preview"] = (
             self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists()
         )
-        context["recent_articles"] = (
-            Article.objects.published().exclude(pk=article.pk).only("slug", "title", "published_at")[:5]
+        context["recent_articles"] = visible[:RECENT_ARTICLES]
+        context["related_articles"] = related_articles(article, limit=RELATED_ARTICLES)
+        if article.published_at:
+            when, pk = article.published_at, article.pk
+            context["older_article"] = visible.filter(older_than(when, pk)).first()
+            context["newer_article"] = visible.filter(newer_than(when, pk)).reverse().first()
+        canonical_url = self.request.build_absolute_uri(article.get_absolute_url())
+        context.update(
+            page_title=article.title,
+            page_description=article.summary or article.title,
+            canonical_url=canonical_url,
+            og_type="article",
+            json_ld=article_json_ld(article, url=canonical_url, request=self.request),
         )
         return context
 
@@ -69,35 +197,104 @@ class ArticleDetailView(PublishedArticlesMixin, DetailView):
         return response
 
 
-class AuthorDetailView(PublishedArticlesMixin, ListView):
+class AuthorDetailView(ArticleListMixin, ListView):
     template_name = "articles/author_detail.html"
-    context_object_name = "articles"
-    paginate_by = ARCHIVE_PAGE_SIZE
+    empty_is_404 = True
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
         return self.published_articles().filter(author=self.author)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, **kwargs)
+        return super().get_context_data(
+            author=self.author,
+            page_title=self.paged_title(f"Articles by {self.author.name}"),
+            page_description=f"Articles by {self.author.name}, newest first.",
+            **kwargs,
+        )
 
 
-class TagDetailView(PublishedArticlesMixin, ListView):
+class TagDetailView(ArticleListMixin, ListView):
     template_name = "articles/tag_detail.html"
-    context_object_name = "articles"
-    paginate_by = ARCHIVE_PAGE_SIZE
+    empty_is_404 = True
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return self.published_articles().filter(tags=self.tag)
+        return self.published_articles().filter(tag_links__tag=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        return super().get_context_data(
+            tag=self.tag,
+            page_title=self.paged_title(f"Tagged “{self.tag.name}”"),
+            page_description=f"Articles tagged “{self.tag.name}”, newest first.",
+            **kwargs,
+        )
 
 
 class QuoteListView(ListView):
+    """Every quote a published article features, with the newest articles featuring it."""
+
     template_name = "articles/quote_list.html"
     context_object_name = "quotes"
+    paginate_by = QUOTES_PAGE_SIZE
 
     def get_queryset(self):
-        return Quote.objects.filter(articles__in=Article.objects.published()).distinct()
+        featured = ArticleQuote.objects.filter(quote=OuterRef("pk"), article__in=Article.objects.published())
+        return Quote.objects.filter(Exists(featured))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        quotes = list(context["quotes"])
+        featuring = _newest_featuring(quotes)
+        context["quote_entries"] = [(quote, *featuring.get(quote.pk, ([], False))) for quote in quotes]
+        page = context["page_obj"]
+        number = page.number
+        if page.has_previous():
+            previous = page.previous_page_number()
+            context["previous_page_url"] = f"?page={previous}" if previous > 1 else self.request.path
+        if page.has_next():
+            context["next_page_url"] = f"?page={page.next_page_number()}"
+        context["page_title"] = "Quotes" if number == 1 else f"Quotes, page {number}"
+        context["page_description"] = "Quotes featured in our articles, with the articles that feature them."
+        return context
+
+
+def _newest_featuring(quotes):
+    """Map each quote's pk to (its newest ARTICLES_PER_QUOTE published articles, whether there are more).
+
+    One query for the page, however many articles feature a quote: for each
+    quote an index walk that stops after ARTICLES_PER_QUOTE + 1 articles,
+    joined with UNION ALL. (Each sliced walk sits inside `pk IN (...)`
+    because SQLite refuses LIMIT directly inside a compound statement.)
+    """
+    if not quotes:
+        return {}
+    published = Article.objects.published()
+    walks = [
+        Article.objects.filter(pk__in=published.filter(quote_links__quote=quote).values("pk")[: ARTICLES_PER_QUOTE + 1])
+        .order_by()
+        .values("pk")
+        for quote in quotes
+    ]
+    # An article among one quote's newest that also features another quote
+    # shows up for both; for the other quote it is older than that quote's
+    # own newest few, so it never displaces them.
+    links = (
+        ArticleQuote.objects.filter(
+            quote__in=[quote.pk for quote in quotes], article__in=walks[0].union(*walks[1:], all=True)
+        )
+        .select_related("article")
+        .only("quote_id", "article__slug", "article__title", "article__published_at")
+        .order_by("quote_id", "-article__published_at", "-article_id")
+    )
+    featuring = {}
+    for link in links:
+        featuring.setdefault(link.quote_id, []).append(link.article)
+    return {
+        pk: (articles[:ARTICLES_PER_QUOTE], len(articles) > ARTICLES_PER_QUOTE) for pk, articles in featuring.items()
+    }
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"

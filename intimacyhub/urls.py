@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from markdownx.views import ImageUploadView, MarkdownifyView
 
+from articles.sitemaps import sitemaps
+from articles.views import RobotsView
 from intimacyhub.views import healthz
 
 # django-markdownx's own URLs are open to anyone; the editor's preview and
@@ -19,5 +22,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
     path("conditions/", include("conditions.urls")),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap_section"),
+    path("robots.txt", RobotsView.as_view(), name="robots"),
     path("", include("articles.urls")),
 ]

@@ -3,7 +3,17 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from articles.models import Article, ArticleCondition, Author, Citation, Quote
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleQuote,
+    ArticleTag,
+    Author,
+    Citation,
+    Quote,
+    RelatedArticle,
+    Tag,
+)
 from conditions.models import Condition
 
 
@@ -70,3 +80,38 @@ class ArticleConditionFactory(factory.django.DjangoModelFactory):
     article = factory.SubFactory(ArticleFactory)
     condition = factory.SubFactory(ConditionFactory)
     note = "What this article says."
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"Tag {n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class ArticleTagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticleTag
+
+    article = factory.SubFactory(ArticleFactory)
+    tag = factory.SubFactory(TagFactory)
+
+
+class ArticleQuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticleQuote
+
+    article = factory.SubFactory(ArticleFactory)
+    quote = factory.SubFactory(QuoteFactory)
+
+
+class RelatedArticleFactory(factory.django.DjangoModelFactory):
+    """An editor's pin: `related` shown first among `article`'s related posts."""
+
+    class Meta:
+        model = RelatedArticle
+
+    article = factory.SubFactory(ArticleFactory)
+    related = factory.SubFactory(ArticleFactory)
+    position = factory.Sequence(lambda n: n)
