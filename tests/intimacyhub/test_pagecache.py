@@ -95,6 +95,12 @@ def public_pages(article):
         "/quotes/",
         article.author.get_absolute_url(),
         "/tags/first-tag/",
+        f"/archive/{article.published_at:%Y}/",
+        "/feed/",
+        "/feed/atom/",
+        f"{condition.get_absolute_url()}feed/",
+        "/sitemap.xml",
+        "/robots.txt",
     ]
 
 
@@ -183,11 +189,13 @@ def test_publishing_a_draft_shows_on_the_next_request(page_cache, client, newer_
     article = ArticleFactory(title="A quiet draft", status=Article.Status.DRAFT)
     assert "A quiet draft" not in warm(client, "/")
     assert "A quiet draft" not in warm(client, "/articles/")
+    assert "A quiet draft" not in warm(client, "/feed/")
     assert client.get(article.get_absolute_url()).status_code == 404
     article.status = Article.Status.PUBLISHED
     article.save()
     assert "A quiet draft" in client.get("/").content.decode()
     assert "A quiet draft" in client.get("/articles/").content.decode()
+    assert "A quiet draft" in client.get("/feed/").content.decode()
     assert client.get(article.get_absolute_url()).status_code == 200
 
 
