@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import previews, views
 
 app_name = "articles"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
     path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("quotes/", views.QuoteListView.as_view(), name="quotes"),
+    path("preview/<str:token>/", previews.SharePreviewView.as_view(), name="share_preview"),
 ]

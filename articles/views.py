@@ -4,6 +4,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Quote, Tag
+from articles.redirects import SlugRedirectMixin
 from conditions.models import Condition
 
 ARCHIVE_PAGE_SIZE = 12
@@ -35,7 +36,7 @@ class ArticleListView(PublishedArticlesMixin, ListView):
         return self.published_articles()
 
 
-class ArticleDetailView(PublishedArticlesMixin, DetailView):
+class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 

@@ -70,3 +70,23 @@ class ArticleConditionFactory(factory.django.DjangoModelFactory):
     article = factory.SubFactory(ArticleFactory)
     condition = factory.SubFactory(ConditionFactory)
     note = "What this article says."
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A staff account; `role="Writer"` (or Editor, Clinical reviewer) puts it in that group."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            obj.groups.add(Group.objects.get(name=extracted))
