@@ -150,6 +150,11 @@ def _move_slug(current, new_slug):
 # Writes
 
 
+def _check_dated(article):
+    if article.status == Article.Status.PUBLISHED and article.published_at is None:
+        raise ValidationError("A published article needs a publication date.", code="published_without_date")
+
+
 def _lock(article, expected_version):
     current = Article.objects.select_for_update().get(pk=article.pk)
     if expected_version is None:
@@ -173,14 +178,13 @@ def article_save(*, article, by, expected_version=None, comment="Saved."):
     one on `article`). Raise ArticleConflict when someone saved since, and
     PermissionDenied when `by`'s role does not allow the change.
     """
-    if article.status == Article.Status.PUBLISHED and article.published_at is None:
-        raise ValidationError("A published article needs a publication date.", code="published_without_date")
     with reversion.create_revision():
         if article.pk is None:
             if not by.has_perm("articles.add_article"):
                 raise PermissionDenied("You may not create articles.")
             blank = Article()
             _check_may_change(by, blank, _changed_fields(blank, article) - {"slug", "title", "body"}, article)
+            _check_dated(article)
             check_slug_available(slug=article.slug)
             article.created_by = article.created_by or by
             article.version = 1
@@ -189,6 +193,7 @@ def article_save(*, article, by, expected_version=None, comment="Saved."):
             current = _lock(article, expected_version)
             changed = _changed_fields(current, article)
             _check_may_change(by, current, changed, article)
+            _check_dated(article)
             if "slug" in changed:
                 _move_slug(current, article.slug)
             # Never taken from the caller: these belong to the stored row.

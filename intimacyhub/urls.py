@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path
-from markdownx.views import ImageUploadView, MarkdownifyView
+from markdownx.views import MarkdownifyView
+
+from intimacyhub.uploads import SafeImageUploadView
 
 # django-markdownx's own URLs are open to anyone; the editor's preview and
-# uploads are for signed-in staff only.
+# uploads are for signed-in staff only, and uploads accept raster images only.
 markdownx_urls = [
-    path("upload/", staff_member_required(ImageUploadView.as_view()), name="markdownx_upload"),
+    path("upload/", staff_member_required(SafeImageUploadView.as_view()), name="markdownx_upload"),
     path("markdownify/", staff_member_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
 ]
 
