@@ -12,10 +12,13 @@ import secrets
 from dataclasses import dataclass
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
-from reversion.models import Version
+from reversion.models import Revision, Version
 
 from articles.models import (
     Article,
@@ -29,6 +32,7 @@ from articles.models import (
 
 # The parts of an article a revision restores along with the article row.
 CHILD_MODELS = (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle)
+ARTICLE_PARTS = ("condition_links", "citations", "quote_links", "tag_links", "related_links")
 # What a person edits; compared to say what changed and who may change it.
 CONTENT_FIELDS = (
     "title", "slug", "summary", "body", "status", "published_at", "updated_at", "author_id",
@@ -161,7 +165,53 @@ def _lock(article, expected_version):
         expected_version = article.version
     if current.version != expected_version:
         raise ArticleConflict(current=current, expected_version=expected_version)
+    record_baseline(article_ids=[current.pk])
     return current
+
+
+def history_queryset():
+    """Articles with the parts a revision holds, fetched in a few queries."""
+    return Article.objects.prefetch_related(
+        "citations",
+        Prefetch("condition_links", ArticleCondition.objects.select_related("condition")),
+        Prefetch("quote_links", ArticleQuote.objects.select_related("quote")),
+        Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
+        Prefetch("related_links", RelatedArticle.objects.select_related("related")),
+    )
+
+
+def record_baseline(*, article_ids):
+    """Record, as a revision of its own, the stored state of articles that have no revision yet.
+
+    Articles made by an import or a fixture have no history; this keeps their
+    state before the first change, so that change can be seen and undone. It
+    writes the revision directly because an enclosing create_revision() block
+    would merge it with the change itself.
+    """
+    content_type = ContentType.objects.get_for_model(Article)
+    ids = [str(pk) for pk in article_ids]
+    recorded = set(
+        Version.objects.filter(content_type=content_type, object_id__in=ids).values_list("object_id", flat=True)
+    )
+    missing = [pk for pk in ids if pk not in recorded]
+    if not missing:
+        return
+    revision = Revision.objects.create(date_created=timezone.now(), comment="State before the first recorded change.")
+    versions = []
+    for article in history_queryset().filter(pk__in=missing):
+        for obj in [article, *(part for name in ARTICLE_PARTS for part in getattr(article, name).all())]:
+            versions.append(
+                Version(
+                    revision=revision,
+                    content_type=ContentType.objects.get_for_model(obj),
+                    object_id=str(obj.pk),
+                    db=obj._state.db,
+                    format="json",
+                    serialized_data=serializers.serialize("json", [obj]),
+                    object_repr=str(obj),
+                )
+            )
+    Version.objects.bulk_create(versions)
 
 
 def _record(article, *, by, comment):
@@ -278,6 +328,7 @@ def article_delete(*, article, by):
         # A revision saved by an outer block would be dropped with the deleted row.
         raise RuntimeError("article_delete() records its own revision; call it outside create_revision().")
     with transaction.atomic():
+        record_baseline(article_ids=[article.pk])
         with reversion.create_revision():
             _record(Article.objects.get(pk=article.pk), by=by, comment="Deleted.")
         article.delete()
