@@ -448,6 +448,7 @@ def article_recover(*, version, by):
     check_slug_available(slug=old.slug, article=old)
     with reversion.create_revision():
         old.version += 1
+        old.preview_token = ""  # share links given out before the deletion stay dead
         old.save(force_insert=True)
         skipped = _restore_children(version, old.pk)
         article_render(article=old)

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import JsonResponse
 from markdownx.views import ImageUploadView
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Pillow format name -> (extension, save options).
 FORMATS = {
@@ -76,6 +76,9 @@ class SafeImageForm(forms.Form):
         fmt = image.format
         options = dict(FORMATS[fmt][1])
         out = io.BytesIO()
+        if fmt in ("JPEG", "WEBP"):
+            # Metadata is dropped (a phone photo's GPS position, too); keep its orientation.
+            image = ImageOps.exif_transpose(image)
         if fmt == "GIF" and getattr(image, "is_animated", False):
             options.update(save_all=True, loop=image.info.get("loop", 0), duration=image.info.get("duration", 100))
         elif fmt == "JPEG" and image.mode not in ("RGB", "L"):

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path
@@ -18,3 +20,7 @@ urlpatterns = [
     path("conditions/", include("conditions.urls")),
     path("", include("articles.urls")),
 ]
+
+# Development only (static() is empty without DEBUG): in production the web
+# server serves MEDIA_ROOT, which holds only re-encoded images.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -134,3 +134,16 @@ def test_the_live_preview_uses_the_one_renderer_for_staff_only(staff_client, cli
     assert '<sup class="citation-ref" id="cite-ref-1-1"><a href="#cite-1">[1]</a></sup>' in response.text
     assert "<script>" not in response.text
     assert client.post("/markdownx/markdownify/", {"content": text}).status_code == 302
+
+
+def test_photo_metadata_such_as_location_is_not_stored(staff_client, media):
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # GPS latitude
+    data = image_bytes("JPEG", exif=exif.tobytes())
+    assert b"PhoneMaker" in data
+    assert upload(staff_client, data, name="me.jpg", content_type="image/jpeg").status_code == 200
+    [path] = stored_files(media)
+    assert b"PhoneMaker" not in path.read_bytes()
+    with Image.open(path) as stored:
+        assert not stored.getexif()

@@ -81,3 +81,11 @@ def test_only_people_who_may_edit_the_article_make_links(writer_client, reviewer
     assert writer_client.post(share_page).status_code == 403
     assert reviewer_client.post(share_page).status_code == 403
     assert Article.objects.get(pk=article.pk).preview_token == ""
+
+
+def test_a_share_preview_page_takes_a_fixed_number_of_queries(editor, client, django_assert_num_queries):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    link = shared(article, editor)
+    # token check, the article, its citations, conditions, quotes and tags, recent posts
+    with django_assert_num_queries(7):
+        assert client.get(link).status_code == 200

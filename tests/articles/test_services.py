@@ -221,3 +221,12 @@ def test_an_import_that_changes_an_article_keeps_both_states_in_its_history(edit
 
     services.article_restore(article=fresh(article), version=versions[1], by=editor)
     assert fresh(article).title == "Written in the admin" and fresh(article).version == 3
+
+
+def test_an_old_address_redirects_in_a_fixed_number_of_queries(editor, client, django_assert_num_queries):
+    article = ArticleFactory(slug="old-name")
+    article.slug = "new-name"
+    services.article_save(article=article, by=editor)
+    # the failed lookup, the redirect, the article
+    with django_assert_num_queries(3):
+        assert client.get("/articles/old-name/").status_code == 301
