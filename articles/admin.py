@@ -360,6 +360,16 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
             readonly += ["reviewed_by", "reviewed_at"]
         return readonly
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self._may_share(request, obj):
+            fieldsets = [(name, options) for name, options in fieldsets if name != "Sharing"]
+        return fieldsets
+
+    @staticmethod
+    def _may_share(request, article):
+        return services.can_edit_content(request.user, article) or services.can_publish(request.user)
+
     def get_prepopulated_fields(self, request, obj=None):
         if obj is not None and not services.can_edit_content(request.user, obj):
             return {}
@@ -391,8 +401,6 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
 
     @admin.display(description="share preview")
     def share_preview(self, obj):
-        if obj.pk is None:
-            return "Save the article first."
         url = reverse("admin:articles_article_share", args=[obj.pk])
         return format_html("<a href='{}'>Share a preview link with a reviewer without an account</a>", url)
 
@@ -406,8 +414,14 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
+        ordered = any(f.name == "position" for f in formset.model._meta.fields)
+        if ordered:
+            # A row added without a position goes after the others, not first.
+            for i, part_form in enumerate(formset.extra_forms):
+                if part_form.has_changed() and "position" not in part_form.changed_data:
+                    part_form.instance.position = 1_000_000 + i
         super().save_formset(request, form, formset, change)
-        if any(f.name == "position" for f in formset.model._meta.fields):
+        if ordered:
             # Keep the editor's order compact: 0, 1, 2… following the numbers given.
             parts = formset.model.objects.filter(article=form.instance).order_by("position", "id")
             for position, part in enumerate(parts):
@@ -492,7 +506,7 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
         article = self.get_object(request, unquote(object_id))
         if article is None:
             raise Http404
-        if not (services.can_edit_content(request.user, article) or services.can_publish(request.user)):
+        if not self._may_share(request, article):
             raise PermissionDenied
         if request.method == "POST":
             services.article_rotate_preview_token(article=article, by=request.user)

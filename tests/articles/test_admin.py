@@ -5,9 +5,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article
+from articles.models import Article, Tag
 from tests.admin_forms import admin_form_data
-from tests.factories import ArticleConditionFactory, ArticleFactory, CitationFactory, UserFactory
+from tests.factories import (
+    ArticleConditionFactory,
+    ArticleFactory,
+    CitationFactory,
+    ConditionFactory,
+    QuoteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +212,39 @@ def test_the_editors_get_markdownx_on_bodies_and_condition_notes(editor_client):
     assert 'name="body"' in text and 'name="condition_links-0-note"' in text
     assert text.count("markdownx-editor") >= 2
     assert "markdownx/js/markdownx" in text
+
+
+def test_inline_rows_keep_the_editors_order_and_new_rows_go_last(editor_client):
+    article = ArticleFactory(body="One[^a] two[^b] three[^c]")
+    CitationFactory(article=article, key="a", position=0)
+    CitationFactory(article=article, key="b", position=1)
+    data = admin_form_data(editor_client.get(change_url(article)))
+    data["citations-0-position"] = "5"  # move "a" after "b"
+    data.update({"citations-TOTAL_FORMS": "3", "citations-2-key": "c", "citations-2-source": "New source"})
+    data["citations-2-position"] = "0"  # the default a new row shows, untouched
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    stored = fresh(article)
+    assert [(c.key, c.position) for c in stored.citations.all()] == [("b", 0), ("a", 1), ("c", 2)]
+    # The references are numbered in the new order.
+    assert 'One<sup class="citation-ref" id="cite-ref-2-1"><a href="#cite-2">[2]</a></sup>' in stored.body_html
+    assert 'two<sup class="citation-ref" id="cite-ref-1-1"><a href="#cite-1">[1]</a></sup>' in stored.body_html
+
+
+@pytest.mark.parametrize(
+    ("model_name", "field_name", "make", "label"),
+    [
+        ("articlequote", "quote", lambda: QuoteFactory(text="Be here now."), "Be here now."),
+        ("articlecondition", "condition", lambda: ConditionFactory(name="Vaginismus"), "Vaginismus"),
+        ("articletag", "tag", lambda: Tag.objects.create(name="Consent", slug="consent"), "Consent"),
+        ("relatedarticle", "related", lambda: ArticleFactory(title="Touch and trust"), "Touch and trust"),
+    ],
+)
+def test_writers_pick_quotes_conditions_tags_and_related_articles_by_autocomplete(
+    writer_client, model_name, field_name, make, label
+):
+    make()
+    params = {"app_label": "articles", "model_name": model_name, "field_name": field_name, "term": label[:4]}
+    response = writer_client.get(reverse("admin:autocomplete"), params)
+    assert response.status_code == 200
+    assert any(label in result["text"] for result in response.json()["results"])

@@ -19,6 +19,7 @@ def shared(article, editor):
 def test_the_admin_makes_a_share_link_that_works_without_an_account(editor_client, client):
     article = ArticleFactory(title="A draft for review", status=Article.Status.DRAFT, published_at=None)
     share_page = reverse("admin:articles_article_share", args=[article.pk])
+    assert share_page in editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).text
     assert editor_client.get(share_page).context["share_url"] is None
     editor_client.post(share_page)
     link = editor_client.get(share_page).context["share_url"]

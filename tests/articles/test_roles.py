@@ -157,6 +157,7 @@ def test_a_reviewer_records_a_review_and_nothing_else(reviewer_client, reviewer)
     page = reviewer_client.get(change_url(article))
     form = page.context["adminform"].form
     assert set(form.fields) == {"reviewed_by", "reviewed_at", "expected_version"}
+    assert "Share a preview link" not in page.text
     data = admin_form_data(page, reviewed_by="Dr Rhea Ng", reviewed_at="2026-11-01")
     data["title"] = "Forged title"
     data["status"] = "draft"
