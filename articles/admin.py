@@ -193,7 +193,10 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expected_version"].initial = self.instance.version if self.instance.pk else None
+        if self.instance.pk:
+            # Without it a save could not be checked against someone else's.
+            self.fields["expected_version"].initial = self.instance.version
+            self.fields["expected_version"].required = True
         if "status" in self.fields and self.user is not None and not services.can_publish(self.user):
             # A Writer's choices; a forged "published" fails validation as an invalid choice.
             self.fields["status"].choices = [
@@ -557,7 +560,10 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
             "original": article,
             "version": version,
             "title": f"Revision of “{article}”",
-            "changes": services.field_changes(before=article, after=snapshot),
+            "changes": services.field_changes(before=article, after=snapshot)
+            + services.part_changes(
+                before=services.stored_parts(article.pk), after=services.parts_in_revision(version, article.pk)
+            ),
             "can_restore": self.has_change_permission(request, article)
             and services.can_edit_content(request.user, article),
         }

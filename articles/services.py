@@ -364,8 +364,53 @@ def changes_since(*, article, version):
     """Return what changed in `article` since it was at `version` (empty when unknown)."""
     for stored in versions_of(article.pk):
         if stored.field_dict.get("version") == version:
-            return field_changes(before=_snapshot(stored), after=article)
+            return field_changes(before=_snapshot(stored), after=article) + part_changes(
+                before=parts_in_revision(stored, article.pk), after=stored_parts(article.pk)
+            )
     return []
+
+
+PART_LABELS = {
+    ArticleCondition: "condition notes",
+    Citation: "citations",
+    ArticleQuote: "featured quotes",
+    ArticleTag: "tags",
+    RelatedArticle: "related articles",
+}
+_DERIVED_PART_FIELDS = {"id", "article_id", "note_html"}
+
+
+def _part_key(values):
+    return tuple(sorted((name, str(value)) for name, value in values.items() if name not in _DERIVED_PART_FIELDS))
+
+
+def parts_in_revision(version, article_id):
+    """Return model -> sorted part keys of the article's parts in `version`'s revision."""
+    parts = {model: [] for model in CHILD_MODELS}
+    for child in version.revision.version_set.select_related("content_type"):
+        fields = child.field_dict
+        if child._model in parts and str(fields.get("article_id")) == str(article_id):
+            parts[child._model].append(_part_key(fields))
+    return {model: sorted(keys) for model, keys in parts.items()}
+
+
+def stored_parts(article_id):
+    """Return model -> sorted part keys of the article's parts as stored now."""
+    return {
+        model: sorted(_part_key(values) for values in model.objects.filter(article_id=article_id).values())
+        for model in CHILD_MODELS
+    }
+
+
+def part_changes(*, before, after):
+    """Say which kinds of parts (citations, notes…) differ, with their counts."""
+    changes = []
+    for model, label in PART_LABELS.items():
+        if before[model] != after[model]:
+            old, new = len(before[model]), len(after[model])
+            edited = ", edited" if old == new else ""
+            changes.append(FieldChange(label, f"{old}", f"{new}{edited}", []))
+    return changes
 
 
 def field_changes(*, before, after):

@@ -77,12 +77,14 @@ def test_a_stale_form_is_refused_with_what_the_other_editor_changed(editor_clien
     theirs = fresh(article)
     theirs.title = "Their title"
     services.article_save(article=theirs, by=other)
+    CitationFactory(article=article, key="new")  # saved with their edit, as the admin does
 
     response = editor_client.post(change_url(article), mine)
     assert response.status_code == 200
     errors = str(response.context["adminform"].form.non_field_errors())
     assert "Not saved: oona saved this article" in errors
     assert "“Original” → “Their title”" in errors
+    assert "<strong>citations</strong>: “0” → “1”" in errors
     assert fresh(article).title == "Their title" and fresh(article).summary == "A summary."
 
     # Saving again, having seen their change, is a deliberate choice and wins.
@@ -168,10 +170,12 @@ def test_actions_publish_unpublish_and_send_to_review(editor_client):
 
 
 def test_history_lists_who_and_the_revision_page_diffs_and_restores(editor_client, editor):
-    article = ArticleFactory(title="First", body="One.\nTwo.")
+    article = ArticleFactory(title="First", body="One.[^a]\nTwo.")
+    CitationFactory(article=article, key="a")
     url = change_url(article)
     editor_client.post(url, admin_form_data(editor_client.get(url)))
-    editor_client.post(url, admin_form_data(editor_client.get(url), title="Second", body="One.\nTwo, changed."))
+    changed = admin_form_data(editor_client.get(url), title="Second", body="One.[^a]\nTwo, changed.")
+    assert editor_client.post(url, changed).status_code == 302
     history = editor_client.get(reverse("admin:articles_article_history", args=[article.pk]))
     assert history.text.count("eda") >= 2
     oldest = services.versions_of(article.pk).last()
@@ -179,11 +183,12 @@ def test_history_lists_who_and_the_revision_page_diffs_and_restores(editor_clien
     page = editor_client.get(revision_url)
     assert "+Two." in page.text and "-Two, changed." in page.text
     assert "<td>Second</td><td>First</td>" in page.text
+    assert '<th scope="row">citations</th>' not in page.text  # the same citation: not listed as a change
 
     response = editor_client.post(revision_url, {"expected_version": fresh(article).version})
     assert response.status_code == 302
     stored = fresh(article)
-    assert (stored.title, stored.body, stored.version) == ("First", "One.\nTwo.", 4)
+    assert (stored.title, stored.body, stored.version) == ("First", "One.[^a]\nTwo.", 4)
 
 
 def test_a_deleted_article_is_recovered_from_the_admin(editor_client):
@@ -248,3 +253,11 @@ def test_writers_pick_quotes_conditions_tags_and_related_articles_by_autocomplet
     response = writer_client.get(reverse("admin:autocomplete"), params)
     assert response.status_code == 200
     assert any(label in result["text"] for result in response.json()["results"])
+
+
+def test_a_change_without_the_version_it_started_from_is_refused(editor_client):
+    article = ArticleFactory(title="Kept")
+    data = admin_form_data(editor_client.get(change_url(article)), title="Unchecked")
+    del data["expected_version"]
+    assert editor_client.post(change_url(article), data).status_code == 200
+    assert fresh(article).title == "Kept"
