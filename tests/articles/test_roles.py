@@ -180,3 +180,24 @@ def test_a_reviewer_can_read_drafts_but_not_publish_create_or_change_text(review
         services.article_save(article=attempt, by=reviewer)
     with pytest.raises(PermissionDenied):
         services.article_publish(article=draft, by=reviewer)
+
+
+def test_a_reviewer_reads_history_but_cannot_restore(reviewer_client, editor):
+    article = ArticleFactory(title="Current")
+    old = fresh(article)
+    old.title = "Newer"
+    services.article_save(article=old, by=editor)
+    first = services.versions_of(article.pk).last()
+    assert reviewer_client.get(reverse("admin:articles_article_history", args=[article.pk])).status_code == 200
+    revision_url = reverse("admin:articles_article_revision", args=[article.pk, first.pk])
+    page = reviewer_client.get(revision_url)
+    assert page.status_code == 200 and "Restore this revision" not in page.text
+    reviewer_client.post(revision_url, {"expected_version": 2})
+    assert fresh(article).title == "Newer"
+
+
+def test_only_editors_see_and_recover_deleted_articles(writer_client, reviewer_client, editor_client):
+    recover_list = reverse("admin:articles_article_recoverlist")
+    assert writer_client.get(recover_list).status_code == 403
+    assert reviewer_client.get(recover_list).status_code == 403
+    assert editor_client.get(recover_list).status_code == 200
