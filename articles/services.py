@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 import reversion
+from django.contrib.auth.models import AbstractUser as User
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,15 +76,15 @@ class FieldChange:
 # below ask them again before writing.
 
 
-def can_publish(user):
+def can_publish(user: User) -> bool:
     return user.has_perm("articles.publish_article")
 
 
-def can_review(user):
+def can_review(user: User) -> bool:
     return user.has_perm("articles.review_article")
 
 
-def can_edit_content(user, article=None):
+def can_edit_content(user: User, article: Article | None = None) -> bool:
     """Return whether `user` may change the text and metadata of `article` (as stored)."""
     if not user.has_perm("articles.change_article"):
         return False
@@ -95,8 +96,6 @@ def can_edit_content(user, article=None):
 
 
 def _check_may_change(by, current, changed, new):
-    if not changed:
-        return
     if not can_edit_content(by, current):
         if changed <= REVIEW_FIELDS and can_review(by):
             return
@@ -124,7 +123,7 @@ def _changed_fields(before, after):
 # Slugs: an address readers have seen keeps working.
 
 
-def check_slug_available(*, slug, article=None):
+def check_slug_available(*, slug: str, article: Article | None = None) -> None:
     """Raise ValidationError when `slug` is, or was, another article's address."""
     others = Article.objects.filter(slug=slug)
     if article is not None and article.pk:
@@ -180,7 +179,7 @@ def history_queryset():
     )
 
 
-def record_baseline(*, article_ids):
+def record_baseline(*, article_ids: list[int]) -> None:
     """Record, as a revision of its own, the stored state of articles that have no revision yet.
 
     Articles made by an import or a fixture have no history; this keeps their
@@ -221,7 +220,9 @@ def _record(article, *, by, comment):
 
 
 @transaction.atomic
-def article_save(*, article, by, expected_version=None, comment="Saved."):
+def article_save(
+    *, article: Article, by: User, expected_version: int | None = None, comment: str = "Saved."
+) -> Article:
     """Save `article` (new or changed) for `by`, refusing stale edits and forbidden changes.
 
     `expected_version` is the version the editor started from (default: the
@@ -256,7 +257,7 @@ def article_save(*, article, by, expected_version=None, comment="Saved."):
 
 
 @transaction.atomic
-def article_render(*, article, by=None):
+def article_render(*, article: Article) -> Article:
     """Render the body with the article's citations as stored, and record the result."""
     article.render()
     Article.objects.filter(pk=article.pk).update(body_html=article.body_html)
@@ -279,7 +280,7 @@ def _set_status(article, *, by, expected_version, status, published_at, comment)
     return current
 
 
-def article_publish(*, article, by, expected_version=None):
+def article_publish(*, article: Article, by: User, expected_version: int | None = None) -> Article:
     """Publish now: visible to readers at once (an earlier, past date is kept)."""
     if not can_publish(by):
         raise PermissionDenied(PUBLISH_REFUSED)
@@ -296,7 +297,7 @@ def article_publish(*, article, by, expected_version=None):
     )  # fmt: skip
 
 
-def article_unpublish(*, article, by, expected_version=None):
+def article_unpublish(*, article: Article, by: User, expected_version: int | None = None) -> Article:
     """Take an article off every public surface; it goes back to draft."""
     if not can_publish(by):
         raise PermissionDenied(PUBLISH_REFUSED)
@@ -306,7 +307,7 @@ def article_unpublish(*, article, by, expected_version=None):
     )  # fmt: skip
 
 
-def article_send_to_review(*, article, by, expected_version=None):
+def article_send_to_review(*, article: Article, by: User, expected_version: int | None = None) -> Article:
     """Mark a draft as ready for review (a Writer may do this for their own drafts)."""
     with transaction.atomic():
         current = Article.objects.get(pk=article.pk)
@@ -320,7 +321,7 @@ def article_send_to_review(*, article, by, expected_version=None):
         )  # fmt: skip
 
 
-def article_delete(*, article, by):
+def article_delete(*, article: Article, by: User) -> None:
     """Delete an article, first recording a revision so it can be recovered."""
     if not by.has_perm("articles.delete_article"):
         raise PermissionDenied("Only an editor may delete articles.")
@@ -334,7 +335,7 @@ def article_delete(*, article, by):
         article.delete()
 
 
-def article_rotate_preview_token(*, article, by):
+def article_rotate_preview_token(*, article: Article, by: User) -> Article:
     """Give the article a new share-preview token, revoking every link made before."""
     if not can_edit_content(by, article) and not can_publish(by):
         raise PermissionDenied("You may not share this article.")
@@ -351,7 +352,7 @@ def versions_of(article_id):
     return Version.objects.get_for_object_reference(Article, article_id).select_related("revision__user")
 
 
-def last_saved_by(*, article):
+def last_saved_by(*, article: Article) -> User | None:
     version = versions_of(article.pk).first()
     return version.revision.user if version and version.revision.user else None
 
@@ -360,7 +361,7 @@ def _snapshot(version):
     return version._object_version.object
 
 
-def changes_since(*, article, version):
+def changes_since(*, article: Article, version: int) -> list[FieldChange]:
     """Return what changed in `article` since it was at `version` (empty when unknown)."""
     for stored in versions_of(article.pk):
         if stored.field_dict.get("version") == version:
@@ -402,7 +403,7 @@ def stored_parts(article_id):
     }
 
 
-def part_changes(*, before, after):
+def part_changes(*, before: dict, after: dict) -> list[FieldChange]:
     """Say which kinds of parts (citations, notes…) differ, with their counts."""
     changes = []
     for model, label in PART_LABELS.items():
@@ -413,7 +414,7 @@ def part_changes(*, before, after):
     return changes
 
 
-def field_changes(*, before, after):
+def field_changes(*, before: Article, after: Article) -> list[FieldChange]:
     changes = []
     for name in CONTENT_FIELDS:
         old, new = getattr(before, name), getattr(after, name)
@@ -456,7 +457,9 @@ def _restore_children(version, article_id):
 
 
 @transaction.atomic
-def article_restore(*, article, version, by, expected_version=None):
+def article_restore(
+    *, article: Article, version: Version, by: User, expected_version: int | None = None
+) -> tuple[Article, int]:
     """Make `article` as it was in `version` (body, metadata and children) as a new version.
 
     Return the number of links that could not be restored because what they
@@ -483,7 +486,7 @@ def article_restore(*, article, version, by, expected_version=None):
 
 
 @transaction.atomic
-def article_recover(*, version, by):
+def article_recover(*, version: Version, by: User) -> tuple[Article, int]:
     """Bring back a deleted article, with its children, as it was in `version`."""
     if not by.has_perm("articles.delete_article"):
         raise PermissionDenied("Only an editor may recover deleted articles.")

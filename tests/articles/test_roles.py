@@ -201,3 +201,10 @@ def test_only_editors_see_and_recover_deleted_articles(writer_client, reviewer_c
     assert writer_client.get(recover_list).status_code == 403
     assert reviewer_client.get(recover_list).status_code == 403
     assert editor_client.get(recover_list).status_code == 200
+
+
+def test_even_an_unchanged_save_of_someone_elses_article_is_refused(writer, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None, created_by=editor)
+    with pytest.raises(PermissionDenied):
+        services.article_save(article=fresh(article), by=writer)
+    assert fresh(article).version == 1
