@@ -239,6 +239,7 @@ def article_save(
             check_slug_available(slug=article.slug)
             article.created_by = article.created_by or by
             article.version = 1
+            article.render(citation_keys=[])  # parts come after; article_render() then
             article.save()
         else:
             current = _lock(article, expected_version)
@@ -251,6 +252,7 @@ def article_save(
             article.created_by_id = current.created_by_id
             article.preview_token = current.preview_token
             article.version = current.version + 1
+            article.render()  # never store a body_html that lags behind the body
             article.save()
         _record(article, by=by, comment=comment)
     return article

@@ -230,3 +230,11 @@ def test_an_old_address_redirects_in_a_fixed_number_of_queries(editor, client, d
     # the failed lookup, the redirect, the article
     with django_assert_num_queries(3):
         assert client.get("/articles/old-name/").status_code == 301
+
+
+def test_a_saved_body_is_rendered_with_the_articles_citations(editor):
+    article = ArticleFactory(body="Old.")
+    CitationFactory(article=article, key="k")
+    article.body = "New claim.[^k]"
+    services.article_save(article=article, by=editor)
+    assert 'New claim.<sup class="citation-ref" id="cite-ref-1-1">' in fresh(article).body_html
