@@ -261,3 +261,17 @@ def test_a_change_without_the_version_it_started_from_is_refused(editor_client):
     del data["expected_version"]
     assert editor_client.post(change_url(article), data).status_code == 200
     assert fresh(article).title == "Kept"
+
+
+def test_articles_deleted_in_bulk_can_each_be_recovered(editor_client):
+    from reversion.models import Version
+
+    articles = [ArticleFactory(title=f"Bulk {i}") for i in range(2)]
+    ids = [a.pk for a in articles]
+    response = editor_client.post(CHANGELIST, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk__in=ids).exists()
+    deleted = Version.objects.get_deleted(Article)
+    assert {v.field_dict["title"] for v in deleted} == {"Bulk 0", "Bulk 1"}
+    editor_client.post(reverse("admin:articles_article_recover", args=[deleted.get(object_id=str(ids[0])).pk]))
+    assert list(Article.objects.values_list("title", flat=True)) == ["Bulk 0"]
