@@ -251,7 +251,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        today = dt.date.today()
+        today = timezone.localdate()
         cutoff = today - review_interval()
         if self.value() == "never":
             return queryset.filter(reviewed_at__isnull=True)

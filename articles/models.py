@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
+from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from conditions.models import SLUG_PATTERN, Condition
@@ -24,7 +25,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def review_overdue(self, *, today=None):
         """Return articles never clinically reviewed, or whose review is due by `today`."""
-        today = today or dt.date.today()
+        today = today or timezone.localdate()
         return self.filter(models.Q(reviewed_at__isnull=True) | models.Q(reviewed_at__lte=today - review_interval()))
 
 
@@ -175,7 +176,7 @@ class Article(models.Model):
         return self.reviewed_at + review_interval() if self.reviewed_at else None
 
     def is_review_overdue(self, *, today=None):
-        return self.reviewed_at is None or self.review_due <= (today or dt.date.today())
+        return self.reviewed_at is None or self.review_due <= (today or timezone.localdate())
 
 
 class ArticleSlugRedirect(models.Model):

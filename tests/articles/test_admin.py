@@ -46,7 +46,7 @@ def test_the_list_shows_status_visibility_author_conditions_and_review(editor_cl
 
 
 def test_the_review_filter_and_dashboard_count_never_reviewed_and_overdue(editor_client):
-    today = dt.date.today()
+    today = timezone.localdate()
     ArticleFactory(title="Never", reviewed_at=None)
     ArticleFactory(title="Overdue", reviewed_at=today - dt.timedelta(days=400))
     ArticleFactory(title="Current", reviewed_at=today - dt.timedelta(days=10))
