@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from articles.models import Article
 from articles.views import ArticleDetailView
@@ -63,5 +64,13 @@ class SharePreviewView(ArticleDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["is_preview"] = True
+        # The banner tells the truth: a link may outlive the article's publication.
+        context["is_preview"] = not Article.objects.published().filter(pk=self.object.pk).exists()
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # Whatever the article's status, the link's page is private.
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response

@@ -87,6 +87,17 @@ def test_only_people_who_may_edit_the_article_make_links(writer_client, reviewer
 def test_a_share_preview_page_takes_a_fixed_number_of_queries(editor, client, django_assert_num_queries):
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     link = shared(article, editor)
-    # token check, the article, its citations, conditions, quotes and tags, recent posts
-    with django_assert_num_queries(7):
+    # token check, the article, its citations, conditions, quotes and tags, is it published, recent posts
+    with django_assert_num_queries(8):
         assert client.get(link).status_code == 200
+
+
+def test_a_link_to_an_article_published_since_shows_no_banner_but_stays_private(editor, client):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    link = shared(article, editor)
+    services.article_publish(article=article, by=editor)
+    response = client.get(link)
+    assert response.status_code == 200
+    assert "Preview: not published" not in response.text
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "no-store" in response["Cache-Control"]
