@@ -330,6 +330,9 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
     ]
     EDITABLE = ["title", "slug", "summary", "body", "status", "published_at", "updated_at", "author", "content_notes"]
 
+    class Media:
+        css = {"all": ["css/editorial-admin.css"]}
+
     def get_queryset(self, request):
         return (
             super()
