@@ -556,17 +556,14 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
             note = f" {skipped} link(s) pointed at things deleted since and were left out." if skipped else ""
             self.message_user(request, f"Restored the revision; it is now the current version.{note}")
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-        snapshot = version._object_version.object
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": article,
             "version": version,
             "title": f"Revision of “{article}”",
-            "changes": services.field_changes(before=article, after=snapshot)
-            + services.part_changes(
-                before=services.stored_parts(article.pk), after=services.parts_in_revision(version, article.pk)
-            ),
+            "made": services.revision_changes(version=version),
+            "changes": services.changes_from_now(article=article, version=version),
             "can_restore": self.has_change_permission(request, article)
             and services.can_edit_content(request.user, article),
         }

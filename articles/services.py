@@ -373,6 +373,29 @@ def changes_since(*, article: Article, version: int) -> list[FieldChange]:
     return []
 
 
+def changes_from_now(*, article: Article, version: Version) -> list[FieldChange]:
+    """Return how the article as stored differs from `version` (what restoring it would change)."""
+    return field_changes(before=article, after=_snapshot(version)) + part_changes(
+        before=stored_parts(article.pk), after=parts_in_revision(version, article.pk)
+    )
+
+
+def revision_changes(*, version: Version) -> list[FieldChange] | None:
+    """Return what `version` changed from the article's revision before it (None for the first)."""
+    previous = (
+        Version.objects.get_for_object_reference(Article, version.object_id)
+        .filter(pk__lt=version.pk)
+        .select_related("revision")
+        .first()
+    )
+    if previous is None:
+        return None
+    article_id = version.object_id
+    return field_changes(before=_snapshot(previous), after=_snapshot(version)) + part_changes(
+        before=parts_in_revision(previous, article_id), after=parts_in_revision(version, article_id)
+    )
+
+
 PART_LABELS = {
     ArticleCondition: "condition notes",
     Citation: "citations",

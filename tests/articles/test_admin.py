@@ -178,11 +178,16 @@ def test_history_lists_who_and_the_revision_page_diffs_and_restores(editor_clien
     assert editor_client.post(url, changed).status_code == 302
     history = editor_client.get(reverse("admin:articles_article_history", args=[article.pk]))
     assert history.text.count("eda") >= 2
+    newest = services.versions_of(article.pk).first()
+    made = editor_client.get(reverse("admin:articles_article_revision", args=[article.pk, newest.pk]))
+    assert "<td>First</td><td>Second</td>" in made.text  # what that save changed
+    assert "this revision is the current version" in made.text
     oldest = services.versions_of(article.pk).last()
     revision_url = reverse("admin:articles_article_revision", args=[article.pk, oldest.pk])
     page = editor_client.get(revision_url)
     assert "+Two." in page.text and "-Two, changed." in page.text
     assert "<td>Second</td><td>First</td>" in page.text
+    assert "This is the first recorded revision" in page.text
     assert '<th scope="row">citations</th>' not in page.text  # the same citation: not listed as a change
 
     response = editor_client.post(revision_url, {"expected_version": fresh(article).version})
