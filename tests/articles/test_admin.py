@@ -280,3 +280,10 @@ def test_articles_deleted_in_bulk_can_each_be_recovered(editor_client):
     assert {v.field_dict["title"] for v in deleted} == {"Bulk 0", "Bulk 1"}
     editor_client.post(reverse("admin:articles_article_recover", args=[deleted.get(object_id=str(ids[0])).pk]))
     assert list(Article.objects.values_list("title", flat=True)) == ["Bulk 0"]
+
+
+def test_condition_bodies_are_edited_with_the_live_preview_too(editor_client):
+    condition = ConditionFactory()
+    page = editor_client.get(reverse("admin:conditions_condition_change", args=[condition.pk]))
+    assert page.status_code == 200
+    assert 'name="body"' in page.text and "markdownx-editor" in page.text
