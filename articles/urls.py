@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from articles import feeds, views
+from articles import feeds, previews, views
 
 
 class YearConverter:
@@ -41,4 +41,5 @@ urlpatterns = [
     # Under /conditions/ but here: the feed lists articles, and `conditions`
     # does not import `articles`.
     path("conditions/<slug:slug>/feed/", feeds.ConditionFeed(), name="condition_feed"),
+    path("preview/<str:token>/", previews.SharePreviewView.as_view(), name="share_preview"),
 ]

@@ -15,6 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
+from articles.redirects import SlugRedirectMixin
 from articles.related import related_articles
 from articles.structured_data import article_json_ld
 from conditions.models import Condition
@@ -146,14 +147,14 @@ class ArchiveView(ArticleListMixin, ListView):
         return context
 
 
-class ArticleDetailView(PublishedArticlesMixin, DetailView):
+class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
         # Staff may preview drafts and scheduled articles; readers never.
         user = self.request.user
-        base = Article.objects.all() if user.is_staff else Article.objects.published()
+        base = Article.objects.all() if user.is_staff else self.readable_articles()
         return base.select_related("author").prefetch_related(
             Prefetch("citations", Citation.objects.order_by("position", "id")),
             Prefetch(
@@ -165,6 +166,10 @@ class ArticleDetailView(PublishedArticlesMixin, DetailView):
             Prefetch("quote_links", ArticleQuote.objects.select_related("quote")),
             Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
         )
+
+    def readable_articles(self):
+        """The articles this page may show to someone who is not staff."""
+        return Article.objects.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
