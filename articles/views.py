@@ -26,15 +26,13 @@ RECENT_ARTICLES = 5
 RELATED_ARTICLES = 4
 QUOTES_PAGE_SIZE = 20
 ARTICLES_PER_QUOTE = 5
-# A card shows these; bodies stay in the database on list pages.
-CARD_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 
 
 class PublishedArticlesMixin:
     """Start every reader-facing article query from the one visibility rule."""
 
     def published_articles(self):
-        return Article.objects.published().select_related("author").only(*CARD_FIELDS)
+        return Article.objects.published().for_listing()
 
 
 class ArticleListMixin(PublishedArticlesMixin, KeysetPaginationMixin):
@@ -239,8 +237,7 @@ class QuoteListView(ListView):
     paginate_by = QUOTES_PAGE_SIZE
 
     def get_queryset(self):
-        featured = ArticleQuote.objects.filter(quote=OuterRef("pk"), article__in=Article.objects.published())
-        return Quote.objects.filter(Exists(featured))
+        return Quote.objects.filter(Exists(Article.objects.published().filter(quote_links__quote=OuterRef("pk"))))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

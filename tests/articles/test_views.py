@@ -506,7 +506,7 @@ QUERY_COUNTS = {
     "/quotes/": 3,  # count, quotes, featuring articles
     "/feed/": 2,  # items, tags
     "/feed/atom/": 2,
-    "/sitemap.xml": 6,  # a count per section, the newest change of articles and conditions
+    "/sitemap.xml": 5,  # a count per section, the newest change of conditions
     "/sitemap-articles.xml": 2,  # count, items
     "/robots.txt": 0,
 }
