@@ -247,9 +247,9 @@ def test_archive_is_newest_first_twelve_a_page(client):
     articles = [ArticleFactory(published_at=days_ago(d)) for d in range(1, 15)]
     first = html_of(client.get("/articles/"))
     second = html_of(client.get("/articles/?page=2"))
-    shown = re.findall(r'<h3><a href="/articles/([^/]+)/">', first)
+    shown = re.findall(r'<h2><a href="/articles/([^/]+)/">', first)
     assert shown == [a.slug for a in articles[:12]]
-    assert re.findall(r'<h3><a href="/articles/([^/]+)/">', second) == [a.slug for a in articles[12:]]
+    assert re.findall(r'<h2><a href="/articles/([^/]+)/">', second) == [a.slug for a in articles[12:]]
     assert 'rel="next"' in first and 'rel="next"' not in second
     assert client.get("/articles/?page=3").status_code == 404
 
@@ -265,12 +265,12 @@ def test_archive_links_carry_a_cursor_that_gives_the_same_pages_as_page_numbers(
         assert f"page={number}" in next_url and "after=" in next_url
         page = html_of(client.get(next_url))
         by_number = html_of(client.get(f"/articles/?page={number}"))
-        cards = re.findall(r'<h3><a href="([^"]+)"', page)
-        assert cards == re.findall(r'<h3><a href="([^"]+)"', by_number)
+        cards = re.findall(r'<h2><a href="([^"]+)"', page)
+        assert cards == re.findall(r'<h2><a href="([^"]+)"', by_number)
         seen += cards
     back_url = re.search(r'<a rel="prev" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert "before=" in back_url
-    assert re.findall(r'<h3><a href="([^"]+)"', html_of(client.get(back_url))) == seen[:12]
+    assert re.findall(r'<h2><a href="([^"]+)"', html_of(client.get(back_url))) == seen[:12]
     assert len(set(seen)) == 17
 
 
@@ -286,7 +286,7 @@ def test_bad_page_numbers_are_a_friendly_404(client, page):
 def test_a_malformed_cursor_falls_back_to_the_page_number(client, cursor):
     articles = [ArticleFactory(published_at=days_ago(d)) for d in range(1, 15)]
     html = html_of(client.get("/articles/", {"page": "2", "after": cursor}))
-    assert re.findall(r'<h3><a href="/articles/([^/]+)/">', html) == [a.slug for a in articles[12:]]
+    assert re.findall(r'<h2><a href="/articles/([^/]+)/">', html) == [a.slug for a in articles[12:]]
 
 
 def test_archive_filters_by_condition_tag_and_author(client):
@@ -299,7 +299,7 @@ def test_archive_filters_by_condition_tag_and_author(client):
     ArticleFactory(title="Has nothing")
 
     def titles(**params):
-        return re.findall(r'<h3><a href="[^"]+">([^<]+)</a>', html_of(client.get("/articles/", params)))
+        return re.findall(r'<h2><a href="[^"]+">([^<]+)</a>', html_of(client.get("/articles/", params)))
 
     assert titles(condition="grief") == ["Has condition"]
     assert titles(tag="sleep") == ["Has tag"]
@@ -542,3 +542,19 @@ def test_paginated_pages_are_canonical_without_their_cursor(client):
 def test_the_404_page_has_its_own_title_and_is_not_indexed(client):
     html = client.get("/nowhere/").content.decode()
     assert "<title>Page not found · IntimacyHub</title>" in html and '<meta name="robots" content="noindex">' in html
+
+
+def test_pages_have_one_h1_and_headings_that_never_skip_a_level(client):
+    articles = build_site(articles=3)
+    for url in [
+        "/",
+        "/articles/",
+        articles[0].get_absolute_url(),
+        "/archive/{year}/",
+        "/conditions/",
+        "/conditions/anxiety/",
+    ]:
+        url = fill(url, articles[0])
+        levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", html_of(client.get(url)))]
+        assert levels.count(1) == 1 and levels[0] == 1, url
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
