@@ -282,7 +282,7 @@ def test_bad_page_numbers_are_a_friendly_404(client, page):
     assert b"We could not find that page" in response.content
 
 
-@pytest.mark.parametrize("cursor", ["junk", "9" * 30 + "_1", "_", "1_-1", "1_2_3"])
+@pytest.mark.parametrize("cursor", ["junk", "9" * 30 + "_1", "_", "1_-1", "1_2_3", "\x00", "1_1\x00"])
 def test_a_malformed_cursor_falls_back_to_the_page_number(client, cursor):
     articles = [ArticleFactory(published_at=days_ago(d)) for d in range(1, 15)]
     html = html_of(client.get("/articles/", {"page": "2", "after": cursor}))
@@ -308,7 +308,7 @@ def test_archive_filters_by_condition_tag_and_author(client):
 
 
 @pytest.mark.parametrize("param", ["condition", "tag", "author"])
-@pytest.mark.parametrize("value", ["nope", "<script>", "%00", "a" * 500])
+@pytest.mark.parametrize("value", ["nope", "<script>", "%00", "\x00", "a\x00b", "a" * 500])
 def test_unknown_filter_values_are_a_404(client, param, value):
     assert client.get("/articles/", {param: value}).status_code == 404
 
@@ -378,6 +378,15 @@ def test_tag_and_author_pages_list_their_published_articles(client):
     assert "Sleep well" in html_of(client.get("/tags/sleep/"))
     assert "Unrelated" not in html_of(client.get("/tags/sleep/"))
     assert "Sleep well" in html_of(client.get("/authors/bo/"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/tags/a%00b/", "/tags/%0A/", "/articles/?page=%00", "/conditions/a%00/feed/"],
+)
+def test_control_characters_in_urls_are_a_404_not_a_database_error(client, url):
+    ArticleFactory.create_batch(13)
+    assert client.get(url).status_code == 404
 
 
 def test_unicode_tag_slugs_work(client):
