@@ -14,6 +14,7 @@ from conditions.models import SLUG_PATTERN, Condition
 from intimacyhub.rendering import render_markdown
 
 WORDS_PER_MINUTE = 200
+LISTING_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 # Content notes that put the crisis resources at the top of the page.
 _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
@@ -31,6 +32,10 @@ class ArticleQuerySet(models.QuerySet):
         the comparison happens in the database on every query.
         """
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
+
+    def for_listing(self):
+        """Load what an article card shows (title, summary, dates, author), not the bodies."""
+        return self.select_related("author").only(*LISTING_FIELDS)
 
     def review_overdue(self, *, today=None):
         """Return articles never clinically reviewed, or whose review is due by `today`."""
