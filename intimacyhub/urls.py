@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
     path("conditions/", include("conditions.urls")),
+    path("search/", include("articles.search.urls")),
     path("", include("articles.urls")),
 ]
