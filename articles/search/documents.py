@@ -12,7 +12,7 @@ from articles.search.query import MAX_WORD_LENGTH, words
 # enough that PostgreSQL keeps the ranking vector inline, never in TOAST.
 LEAD_CHARS = 600
 # Snippets are cut from this much of the body.
-SNIPPET_CHARS = 3000
+SNIPPET_CHARS = 5000
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _FOOTNOTE_RE = re.compile(r"<sup[^>]*>.*?</sup>", re.DOTALL)
@@ -37,9 +37,11 @@ class Document:
     def lead(self):
         return self.body[:LEAD_CHARS]
 
+    summary: str = ""
+
     @property
     def snippet_source(self):
-        return self.body[:SNIPPET_CHARS]
+        return f"{self.summary} {self.body}".strip()[:SNIPPET_CHARS]
 
 
 def documents(article_ids):
@@ -63,7 +65,9 @@ def documents(article_ids):
         meta = " ".join([article.summary, *names.get(article.id, [])])
         # body_html is derived on save; an article saved before rendering still has its Markdown.
         body = plain_text(article.body_html) if article.body_html else " ".join(article.body.split())
-        yield Document(article.id, article.published_at, _scrub(article.title), _scrub(meta), _scrub(body))
+        yield Document(
+            article.id, article.published_at, _scrub(article.title), _scrub(meta), _scrub(body), _scrub(article.summary)
+        )
 
 
 def _scrub(text):
@@ -72,9 +76,14 @@ def _scrub(text):
 
 
 def vocabulary(document):
-    """Return the set of words a document contributes to the "Did you mean" vocabulary."""
+    """Return the set of words a document contributes to the "Did you mean" vocabulary.
+
+    The title, summary, condition names and the body's opening: across a
+    site that is nearly every word it uses, at a seventh of the cost of
+    reading every body in full on each import.
+    """
     found = set()
-    for text in (document.title, document.meta, document.body):
+    for text in (document.title, document.meta, document.lead):
         found.update(w for w in words(text) if 3 <= len(w) <= MAX_WORD_LENGTH and w.isalpha())
     return found
 

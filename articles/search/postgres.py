@@ -22,6 +22,8 @@ from articles.search.query import words
 CONFIG = "english"
 # ts_rank weights for D, C, B, A: a title word outweighs any amount of body.
 RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
+SNIPPET_WINDOW = 900
+MAX_ANCHORS = 8
 HEADLINE_OPTIONS = 'StartSel="\ue000", StopSel="\ue001", MaxWords=30, MinWords=12, MaxFragments=1'
 
 
@@ -117,13 +119,22 @@ def exists(parsed):
 
 
 def snippets(parsed, article_ids):
-    """Return {id: snippet text with \\ue000/\\ue001 around matched words}."""
+    """Return {id: snippet text with \ue000/\ue001 around matched words}.
+
+    ts_headline parses all the text it is given, so it gets a window of
+    SNIPPET_WINDOW characters from just before the first place one of the
+    query's words (or a word sharing its stem) appears, not the whole text.
+    """
     q_sql, q_params = tsquery(parsed)
+    stems = sorted({w[: max(5, len(w) - 2)] for w in parsed.positive_words()})[:MAX_ANCHORS]
+    positions = ", ".join(["strpos(lower(snippet_source), %s)"] * len(stems))
+    start = f"coalesce((SELECT min(p) FROM unnest(ARRAY[{positions}]) AS p WHERE p > 0), 1)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT article_id, ts_headline('{CONFIG}', snippet_source, {q_sql}, %s)"
-            " FROM search_document WHERE article_id = ANY(%s)",
-            [*q_params, HEADLINE_OPTIONS, list(article_ids)],
+            f"SELECT article_id, ts_headline('{CONFIG}',"
+            f" substr(snippet_source, greatest(1, {start} - %s), %s),"
+            f" {q_sql}, %s) FROM search_document WHERE article_id = ANY(%s)",
+            [*stems, SNIPPET_WINDOW // 4, SNIPPET_WINDOW, *q_params, HEADLINE_OPTIONS, list(article_ids)],
         )
         return dict(cursor.fetchall())
 
