@@ -23,6 +23,7 @@ CONFIG = "english"
 # ts_rank weights for D, C, B, A: a title word outweighs any amount of body.
 RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
 SNIPPET_WINDOW = 900
+PHRASE_WINDOW = 5_000
 MAX_ANCHORS = 8
 HEADLINE_OPTIONS = 'StartSel="\ue000", StopSel="\ue001", MaxWords=30, MinWords=12, MaxFragments=1'
 
@@ -85,23 +86,39 @@ def ranked_ids(parsed, *, condition_id=None, limit):
     # whole document too, unless the query excludes words: then check those.
     head = "d.head @@ q.query" + (" AND d.vector @@ q.query" if parsed.exclusions else "")
     # Each branch stops after limit + 1 rows, so at most 2 * (limit + 1) are ever ranked,
-    # whether the query matches ten articles or ninety thousand. The tsquery
-    # comes from a materialized CTE on purpose: the planner then cannot see
-    # that a word is common and pick a sequential scan that reads every
-    # document's whole vector; the GIN bitmap scans never read them.
+    # whether the query matches ten articles or ninety thousand; and when the
+    # title/summary/condition matches alone fill the list, body-only matches
+    # (which rank below them) are not looked for at all, sparing the scan of
+    # a common word's whole posting list. The tsquery comes from a
+    # materialized CTE on purpose: the planner then cannot see that a word is
+    # common and pick a sequential scan that reads every document's vector;
+    # the GIN bitmap scans never read them.
+    # Checking a phrase means reading each candidate's whole vector (the GIN
+    # index knows words, not their order), so in bodies phrases are looked
+    # for among the newest PHRASE_WINDOW articles; titles, summaries and
+    # condition names are searched for phrases across the whole site.
+    window, window_params = "", []
+    if any(c.is_phrase for g in parsed.groups for c in g) or any(c.is_phrase for c in parsed.exclusions):
+        window = (
+            "AND d.article_id >= (SELECT coalesce(min(article_id), 0) FROM"
+            " (SELECT article_id FROM search_document ORDER BY article_id DESC LIMIT %s) newest)"
+        )
+        window_params = [PHRASE_WINDOW]
     sql = f"""
-        WITH q AS MATERIALIZED (SELECT {q_sql} AS query)
-        SELECT article_id FROM (
-            (SELECT d.article_id, d.published_at, {rank} AS rank FROM search_document d, q
-             WHERE {head} {f_sql} LIMIT %s)
-            UNION
-            (SELECT d.article_id, d.published_at, {rank} AS rank FROM search_document d, q
-             WHERE d.vector @@ q.query {f_sql} LIMIT %s)
-        ) c
+        WITH q AS MATERIALIZED (SELECT {q_sql} AS query),
+        head AS MATERIALIZED (
+            SELECT d.article_id, d.published_at, {rank} AS rank FROM search_document d, q
+            WHERE {head} {f_sql} LIMIT %s
+        ),
+        body AS MATERIALIZED (
+            SELECT d.article_id, d.published_at, {rank} AS rank FROM search_document d, q
+            WHERE (SELECT count(*) FROM head) <= %s AND d.vector @@ q.query {window} {f_sql} LIMIT %s
+        )
+        SELECT article_id FROM (SELECT * FROM head UNION SELECT * FROM body) c
         ORDER BY rank DESC, published_at DESC, article_id DESC
         LIMIT %s
     """
-    params = [*q_params, *f_params, limit + 1, *f_params, limit + 1, limit + 1]
+    params = [*q_params, *f_params, limit + 1, limit, *window_params, *f_params, limit + 1, limit + 1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
