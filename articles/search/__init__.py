@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -193,17 +194,23 @@ def search(text, *, page=1, condition=""):
     results.page = Paginator(ranked, PAGE_SIZE).get_page(page)
     page_ids = list(results.page.object_list)
     if page_ids:
-        snippets = engine.snippets(parsed, page_ids)
+        snippet_sql, snippet_params = engine.snippet_sql(parsed, '"articles_article"."id"')
         articles = (
-            Article.objects.published().filter(id__in=page_ids).only("id", "slug", "title", "summary", "published_at")
+            Article.objects.published()
+            .filter(id__in=page_ids)
+            .only("id", "slug", "title", "summary", "published_at")
+            .annotate(snippet=RawSQL(snippet_sql, snippet_params))
+            .prefetch_related(
+                Prefetch(
+                    "condition_links",
+                    ArticleCondition.objects.select_related("condition").only(
+                        "article_id", "position", "condition__slug", "condition__name"
+                    ),
+                )
+            )
         )
-        articles = articles.prefetch_related(
-            Prefetch("condition_links", ArticleCondition.objects.select_related("condition").only(
-                "article_id", "position", "condition__slug", "condition__name"
-            ))
-        )  # fmt: skip
         by_id = {a.id: a for a in articles}
-        results.hits = [Hit(by_id[i], highlight(snippets.get(i) or by_id[i].summary)) for i in page_ids if i in by_id]
+        results.hits = [Hit(by_id[i], highlight(by_id[i].snippet or by_id[i].summary)) for i in page_ids if i in by_id]
     if results.total < SUGGEST_BELOW and not results.unknown_condition:
         results.suggestion = _suggestion(engine, parsed, conditions)
     return results

@@ -135,25 +135,23 @@ def exists(parsed):
         return cursor.fetchone() is not None
 
 
-def snippets(parsed, article_ids):
-    """Return {id: snippet text with \ue000/\ue001 around matched words}.
+def snippet_sql(parsed, article_column):
+    """Return (sql, params): a subquery giving the snippet for the article in `article_column`.
 
-    ts_headline parses all the text it is given, so it gets a window of
-    SNIPPET_WINDOW characters from just before the first place one of the
-    query's words (or a word sharing its stem) appears, not the whole text.
+    Matched words are between \ue000 and \ue001. ts_headline parses all the
+    text it is given, so it gets a window of SNIPPET_WINDOW characters from
+    just before the first place one of the query's words (or a word sharing
+    its stem) appears, not the whole text.
     """
     q_sql, q_params = tsquery(parsed)
     stems = sorted({w[: max(5, len(w) - 2)] for w in parsed.positive_words()})[:MAX_ANCHORS]
-    positions = ", ".join(["strpos(lower(snippet_source), %s)"] * len(stems))
-    start = f"coalesce((SELECT min(p) FROM unnest(ARRAY[{positions}]) AS p WHERE p > 0), 1)"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT article_id, ts_headline('{CONFIG}',"
-            f" substr(snippet_source, greatest(1, {start} - %s), %s),"
-            f" {q_sql}, %s) FROM search_document WHERE article_id = ANY(%s)",
-            [*stems, SNIPPET_WINDOW // 4, SNIPPET_WINDOW, *q_params, HEADLINE_OPTIONS, list(article_ids)],
-        )
-        return dict(cursor.fetchall())
+    positions = ", ".join(["strpos(lower(s.snippet_source), %s)"] * len(stems))
+    start = f"coalesce((SELECT min(p) FROM unnest(ARRAY[{positions}]::int[]) AS p WHERE p > 0), 1)"
+    sql = (
+        f"(SELECT ts_headline('{CONFIG}', substr(s.snippet_source, greatest(1, {start} - %s), %s), {q_sql}, %s)"
+        f" FROM search_document s WHERE s.article_id = {article_column})"
+    )
+    return sql, [*stems, SNIPPET_WINDOW // 4, SNIPPET_WINDOW, *q_params, HEADLINE_OPTIONS]
 
 
 def corrections(words):

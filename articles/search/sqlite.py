@@ -97,17 +97,19 @@ def exists(parsed):
         return cursor.fetchone() is not None
 
 
-def snippets(parsed, article_ids):
-    """Return {id: snippet text with \\ue000/\\ue001 around matched words}."""
-    placeholders = ", ".join(["%s"] * len(article_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rowid, snippet(search_fts, 3, '\ue000', '\ue001', ' … ', 30),"
-            " snippet(search_fts, 1, '\ue000', '\ue001', ' … ', 30)"
-            f" FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({placeholders})",
-            [match_expression(parsed), *article_ids],
-        )
-        return {rowid: body if "\ue000" in body or "\ue000" not in meta else meta for rowid, body, meta in cursor}
+def snippet_sql(parsed, article_column):
+    """Return (sql, params): a subquery giving the snippet for the article in `article_column`.
+
+    The snippet is cut from the body, or from the summary and condition
+    names when the body has no match; matched words are between \ue000 and \ue001.
+    """
+    sql = (
+        "(SELECT CASE WHEN instr(body, char(57344)) OR NOT instr(meta, char(57344)) THEN body ELSE meta END"
+        " FROM (SELECT snippet(search_fts, 3, char(57344), char(57345), ' … ', 30) AS body,"
+        " snippet(search_fts, 1, char(57344), char(57345), ' … ', 30) AS meta"
+        f" FROM search_fts WHERE search_fts MATCH %s AND search_fts.rowid = {article_column}))"
+    )
+    return sql, [match_expression(parsed)]
 
 
 def _trigrams(word):

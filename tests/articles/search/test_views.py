@@ -71,10 +71,10 @@ def test_pagination_links_keep_the_query_and_the_condition(client, publish, ptsd
 def test_the_search_page_query_count_is_fixed(client, publish, ptsd, django_assert_num_queries):
     for n in range(12):
         publish(f"Resilience {n:02}", body="Resilience.", conditions=[ptsd])
-    # conditions, ranked ids (+ the window on SQLite), snippets, articles, their conditions
+    # conditions, ranked ids (+ the window on SQLite), articles with snippets, their conditions
     from django.db import connection
 
-    expected = 6 if connection.vendor == "sqlite" else 5
+    expected = 5 if connection.vendor == "sqlite" else 4
     with django_assert_num_queries(expected):
         assert client.get(URL, {"q": "resilience"}).status_code == 200
     with django_assert_num_queries(expected):
