@@ -39,6 +39,7 @@ def _now_sql():
 
 
 def _clause_sql(clause):
+    # plainto_tsquery ANDs its words; phraseto_tsquery also checks their order.
     function = "phraseto_tsquery" if clause.is_phrase else "plainto_tsquery"
     return f"{function}('{CONFIG}', %s)", [" ".join(clause.words)]
 

@@ -70,10 +70,13 @@ class Clause:
 
     words: tuple
     negated: bool = False
+    # Synonyms match as all their words, in any order: cheaper than a phrase
+    # (no positions to check) and just as telling for a condition's name.
+    loose: bool = False
 
     @property
     def is_phrase(self):
-        return len(self.words) > 1
+        return len(self.words) > 1 and not self.loose
 
     def text(self):
         inner = " ".join(self.words)
@@ -194,10 +197,10 @@ def expand_synonyms(query, conditions):
                 if size == 1:
                     merged = window[0]
                 else:
-                    merged = Group([Clause(tuple(w for g in window for w in g[0].words))])
+                    merged = Group([Clause(tuple(w for g in window for w in g[0].words), loose=True)])
                     merged.typed = 1
                 for other in names[key]:
-                    clause = Clause(other)
+                    clause = Clause(other, loose=True)
                     if clause not in merged:
                         merged.append(clause)
                 i += size

@@ -34,11 +34,17 @@ def _string(words):
     return '"' + " ".join(words).replace('"', '""') + '"'
 
 
+def _clause(clause):
+    if clause.loose and len(clause.words) > 1:
+        return "(" + " AND ".join(_string([w]) for w in clause.words) + ")"
+    return _string(clause.words)
+
+
 def match_expression(parsed, *, columns=""):
     """Return the FTS5 query for a parsed query; every word travels inside a quoted string."""
     groups = []
     for group in parsed.groups:
-        alternatives = [_string(c.words) for c in group]
+        alternatives = [_clause(c) for c in group]
         groups.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
     positive = " AND ".join(groups)
     if columns:

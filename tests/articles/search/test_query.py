@@ -35,9 +35,10 @@ def test_operators_of_either_engine_are_just_separators():
 
 def test_synonyms_are_added_to_the_group_that_names_a_condition():
     parsed = expand_synonyms(parse("ptsd sleep"), [("Post-traumatic stress disorder", ["PTSD"])])
-    assert parsed.groups[0] == [Clause(("ptsd",)), Clause(("post", "traumatic", "stress", "disorder"))]
+    assert parsed.groups[0] == [Clause(("ptsd",)), Clause(("post", "traumatic", "stress", "disorder"), loose=True)]
     parsed = expand_synonyms(parse("post traumatic stress disorder"), [("Post-traumatic stress disorder", ["PTSD"])])
-    assert parsed.groups == [[Clause(("post", "traumatic", "stress", "disorder")), Clause(("ptsd",))]]
+    full_name = Clause(("post", "traumatic", "stress", "disorder"), loose=True)
+    assert parsed.groups == [[full_name, Clause(("ptsd",), loose=True)]]
 
 
 @given(st.text(max_size=500))
