@@ -75,14 +75,6 @@ def test_import_indexes_new_and_changed_articles_and_renamed_conditions():
     assert search.search("healing").total == 0
 
 
-def test_import_of_a_corpus_indexes_it_all(corpus_1000):
-    with corpus_1000.open("rb") as stream:
-        import_content(stream)
-    published = Article.objects.published().count()
-    assert search.search("relationship").total > 0
-    assert search.backend().count() == Article.objects.filter(status="published").count() >= published
-
-
 def test_the_rebuild_command_restores_a_lost_index(publish):
     publish("Rebuilt", body="Resilience.")
     search.backend().clear()
