@@ -35,7 +35,8 @@ class Document:
 
     @property
     def lead(self):
-        return self.body[:LEAD_CHARS]
+        # Cut at a space: half a word would enter the spelling vocabulary.
+        return self.body[:LEAD_CHARS].rsplit(" ", 1)[0] if len(self.body) > LEAD_CHARS else self.body
 
     summary: str = ""
 

@@ -16,7 +16,6 @@ row per published or scheduled article:
 
 from django.db import connection
 
-from articles.search.documents import LEAD_CHARS
 from articles.search.query import words
 
 CONFIG = "english"
@@ -183,7 +182,7 @@ def upsert(docs):
             # PostgreSQL's parser never reads tags, URLs or hyphenated compounds.
             "title": " ".join(words(d.title)),
             "meta": " ".join(words(d.meta)),
-            "lead": " ".join(words(d.body[:LEAD_CHARS])),
+            "lead": " ".join(words(d.lead)),
             "body": " ".join(words(d.body)),
             "snippet": d.snippet_source,
         }

@@ -13,8 +13,6 @@ Tables (created by migration 0002_search_index):
 
 from django.db import connection
 
-from articles.search.documents import LEAD_CHARS
-
 # bm25 weights per column: title, meta, lead, body.
 BM25 = "bm25(search_fts, 10.0, 4.0, 1.0, 0.0)"
 
@@ -169,7 +167,7 @@ def upsert(docs):
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO search_fts (rowid, title, meta, lead, body) VALUES (%s, %s, %s, %s, %s)",
-            [(d.article_id, d.title, d.meta, d.body[:LEAD_CHARS], d.body) for d in docs],
+            [(d.article_id, d.title, d.meta, d.lead, d.body) for d in docs],
         )
         cursor.executemany(
             "INSERT INTO search_document (article_id, published_at) VALUES (%s, %s)",
