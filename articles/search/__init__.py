@@ -83,6 +83,9 @@ def index_articles(article_ids):
             if docs:
                 engine.upsert(docs)
                 engine.add_vocabulary(count_vocabulary(docs))
+        if len(ids) >= BATCH:
+            # After a bulk change (an import), refresh the planner's statistics.
+            engine.analyze()
 
 
 def remove_article(article_id):
@@ -106,7 +109,7 @@ def rebuild():
         engine.clear()
         ids = list(Article.objects.filter(status=Article.Status.PUBLISHED).order_by("id").values_list("id", flat=True))
         index_articles(ids)
-    engine.optimize()
+        engine.optimize()
     return engine.count()
 
 
@@ -200,6 +203,9 @@ def search(text, *, page=1, condition=""):
             .filter(id__in=page_ids)
             .only("id", "slug", "title", "summary", "published_at")
             .annotate(snippet=RawSQL(snippet_sql, snippet_params))
+            # Rank order is applied below; the model's date ordering would make
+            # SQLite walk the whole date index instead of looking up ten ids.
+            .order_by()
             .prefetch_related(
                 Prefetch(
                     "condition_links",

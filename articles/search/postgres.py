@@ -226,10 +226,14 @@ def clear():
         cursor.execute("TRUNCATE search_document, search_term")
 
 
-def optimize():
+def analyze():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_document")
         cursor.execute("ANALYZE search_term")
+
+
+def optimize():
+    analyze()
 
 
 def count():
