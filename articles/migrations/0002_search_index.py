@@ -60,12 +60,28 @@ POSTGRES = [
     EXECUTE FUNCTION search_document_follow_article()
     """,
     """
+    CREATE FUNCTION search_document_follow_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE search_document;
+        RETURN NULL;
+    END
+    $$
+    """,
+    # TRUNCATE fires no row triggers (Django's test flush truncates).
+    """
+    CREATE TRIGGER search_document_follow_article_truncate
+    AFTER TRUNCATE ON articles_article FOR EACH STATEMENT
+    EXECUTE FUNCTION search_document_follow_truncate()
+    """,
+    """
     CREATE TRIGGER search_document_follow_article_delete
     AFTER DELETE ON articles_article FOR EACH ROW
     EXECUTE FUNCTION search_document_follow_article()
     """,
 ]
 POSTGRES_REVERSE = [
+    "DROP TRIGGER IF EXISTS search_document_follow_article_truncate ON articles_article",
+    "DROP FUNCTION IF EXISTS search_document_follow_truncate()",
     "DROP TRIGGER IF EXISTS search_document_follow_article_delete ON articles_article",
     "DROP TRIGGER IF EXISTS search_document_follow_article_update ON articles_article",
     "DROP FUNCTION IF EXISTS search_document_follow_article()",

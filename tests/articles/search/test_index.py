@@ -118,3 +118,11 @@ def test_rescheduling_into_the_future_hides_an_article(publish):
     article = publish("Moved", body="Empathy.")
     Article.objects.filter(pk=article.pk).update(published_at=timezone.now() + dt.timedelta(days=3))
     assert titles("empathy") == []
+
+
+def test_renaming_a_condition_is_followed_once_its_articles_are_reindexed(publish, ptsd):
+    publish("Filed", body="Nothing else.", conditions=[ptsd])
+    ptsd.name = "Trauma-related stress"
+    ptsd.save()
+    search.index_condition_articles(ptsd.id)
+    assert titles("related") == ["Filed"]
