@@ -140,3 +140,13 @@ def test_long_queries_are_cut_to_the_documented_limit():
 def test_no_input_makes_the_search_page_fail(client, q, page, condition):
     response = client.get(URL, {"q": q, "page": page, "condition": condition})
     assert response.status_code in (200, 400)
+
+
+def test_the_query_count_of_a_misspelled_search_is_fixed(client, publish, django_assert_num_queries):
+    from django.db import connection
+
+    publish("Insomnia", body="Insomnia and intimacy.")
+    # conditions, ranked ids (+ window), vocabulary lookups (SQLite: known words, then one per unknown), check
+    expected = 6 if connection.vendor == "sqlite" else 4
+    with django_assert_num_queries(expected):
+        assert b"Did you mean" in client.get(URL, {"q": "insomia"}).content
