@@ -74,3 +74,24 @@ def test_a_malformed_admin_path_is_refused_at_start_up():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0 and "DJANGO_ADMIN_URL must be a path" in result.stderr
+
+
+@pytest.mark.django_db
+def test_admin_sign_in_is_throttled_after_repeated_failures(client, settings):
+    User.objects.create_user("editor", password="the-right-pass-phrase", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post("/admin/login/", {"username": "editor", "password": "wrong"})
+        assert response.status_code == 200  # the form again, with an error
+    assert client.post("/admin/login/", {"username": "editor", "password": "wrong"}).status_code == 429
+    # Locked out: even the right password is refused now.
+    locked = client.post("/admin/login/", {"username": "editor", "password": "the-right-pass-phrase"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_success_before_the_limit_resets_the_count(client, settings):
+    User.objects.create_user("editor", password="the-right-pass-phrase", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post("/admin/login/", {"username": "editor", "password": "wrong"})
+    assert client.post("/admin/login/", {"username": "editor", "password": "the-right-pass-phrase"}).status_code == 302
