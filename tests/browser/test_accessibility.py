@@ -35,7 +35,7 @@ def describe(violations):
     for violation in violations:
         lines.append(f"{violation['impact']}: {violation['id']}: {violation['help']}")
         for node in violation["nodes"][:5]:
-            lines.append(f"    {' '.join(node['target'])}: {node.get('failureSummary', '').splitlines()[-1:]}")
+            lines.append(f"    {' '.join(node['target'])}: {node.get('failureSummary', '').strip().splitlines()[-1]}")
     return "\n".join(lines)
 
 
