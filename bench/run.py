@@ -301,11 +301,11 @@ def main():
         log(f"search: {len(queries)} queries x {args.search_repeats} sequential requests")
         results["search"] = bench_search(queries, args.search_repeats)
         results["search_server_side"] = results["queries"]["search_server_ms"]
-        medians = sorted(s["median_ms"] for s in results["search"])
+        medians = sorted(s["median_ms"] for s in results["search"]) or [0]
         results["search_summary"] = {
             "median_of_medians_ms": round(statistics.median(medians), 2),
             "worst_median_ms": medians[-1],
-            "worst_p95_ms": max(s["p95_ms"] for s in results["search"]),
+            "worst_p95_ms": max((s["p95_ms"] for s in results["search"]), default=0),
         }
         results["worker_peak_rss_mb"] = worker_peak_rss_mb(gunicorn)
     finally:
