@@ -32,6 +32,7 @@ from articles.models import (
     Tag,
 )
 from conditions.models import Condition
+from intimacyhub.pagecache import content_changed
 from intimacyhub.rendering import render_markdown
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -511,6 +512,7 @@ def import_content(stream, *, dry_run=False):
     result = ImportResult()
     try:
         with transaction.atomic():
+            content_changed()  # bulk writes send no signals; it fires on commit, never on rollback (dry run)
             problems = _check_references(conditions, articles)
             if problems:
                 raise ContentFileError(problems)

@@ -15,6 +15,10 @@ _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
 
 class ArticleQuerySet(models.QuerySet):
+    def scheduled(self):
+        """Return published articles whose time has not come: published() gains them at their date."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=Now())
+
     def published(self):
         """Return what readers may see: published, and dated now or earlier.
 

@@ -256,6 +256,9 @@ def main():
             DJANGO_ALLOWED_HOSTS=HOST,
             DJANGO_SECURE_SSL_REDIRECT="0",
             DJANGO_CONN_MAX_AGE="600",
+            # The page cache is on by default in production: the figures below
+            # are uncached pages, then the article page again with the cache on.
+            INTIMACYHUB_PAGE_CACHE="0",
             PYTHONUNBUFFERED="1",
         )
         manage = [str(PY), "manage.py"]
@@ -308,6 +311,12 @@ def main():
             "worst_p95_ms": max((s["p95_ms"] for s in results["search"]), default=0),
         }
         results["worker_peak_rss_mb"] = worker_peak_rss_mb(gunicorn)
+
+        stop_gunicorn(gunicorn)
+        gunicorn = start_gunicorn(dict(env, INTIMACYHUB_PAGE_CACHE="1"), logs, f"{n}-cached")
+        log("page cache on: the article page again, after filling both workers' caches")
+        wrk("warmup-cached", "/", logs, 10, urls_file)
+        results["pages_cached"] = {"article": wrk("article-cached", "/articles/", logs, args.seconds, urls_file)}
     finally:
         stop_gunicorn(gunicorn)
         pg.stop()
@@ -328,6 +337,9 @@ def summarize(r, out):
     for name, page in r["pages"].items():
         print(f"{name:16} {page['rps']:>8} {page['p50_ms']:>8} {page['p99_ms']:>8} "
               f"{sql_by_name.get(name, ''):>4} {page['errors']:>6}")  # fmt: skip
+    for name, page in r.get("pages_cached", {}).items():
+        print(f"{name + ' cached':16} {page['rps']:>8} {page['p50_ms']:>8} {page['p99_ms']:>8} "
+              f"{'':>4} {page['errors']:>6}")  # fmt: skip
     print(f"{'query':40} {'median ms':>10} {'p95 ms':>8} {'server ms':>10}")
     for s in r["search"]:
         server = r["search_server_side"].get(s["query"], {}).get("median_ms", "")

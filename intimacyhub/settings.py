@@ -60,11 +60,14 @@ INSTALLED_APPS = [
     "markdownx",
     "conditions",
     "articles",
+    "intimacyhub",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above sessions, CSRF and CSP: it stores and replays the headers they add.
+    "intimacyhub.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +120,28 @@ else:
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Full pages for anonymous readers (intimacyhub/pagecache.py says why they are
+# never stale): on in production, local memory per worker, or one Redis shared
+# by all workers when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
+INTIMACYHUB_PAGE_CACHE = env_bool("INTIMACYHUB_PAGE_CACHE", default=not DEBUG)
+INTIMACYHUB_PAGE_CACHE_SECONDS = int(os.environ.get("INTIMACYHUB_PAGE_CACHE_SECONDS", "600"))
+INTIMACYHUB_PAGE_CACHE_ALIAS = "default"
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    # A Redis that stops answering must cost a worker half a second, not hang it.
+    _cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+else:
+    _cache = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "intimacyhub-pages",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("INTIMACYHUB_PAGE_CACHE_ENTRIES", "1000"))},
+    }
+CACHES = {"default": _cache}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
