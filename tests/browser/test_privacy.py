@@ -7,7 +7,12 @@ from tests.browser.conftest import same_origin
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_no_public_page_requests_anything_from_another_origin_or_sets_a_cookie(new_context, live_server, public_pages):
+@pytest.mark.parametrize("page_cache", [False, True], ids=["uncached", "page-cache"])
+def test_no_public_page_requests_anything_from_another_origin_or_sets_a_cookie(
+    page_cache, settings, new_context, live_server, public_pages
+):
+    # Production serves readers from the page cache: its hits must be as private as fresh pages.
+    settings.INTIMACYHUB_PAGE_CACHE = page_cache
     context = new_context()
     requests, problems = [], []
     context.on("request", lambda request: requests.append(request.url))
@@ -17,8 +22,15 @@ def test_no_public_page_requests_anything_from_another_origin_or_sets_a_cookie(n
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
     page.on("pageerror", lambda error: problems.append(str(error)))
 
-    for path, status in public_pages:
-        assert page.goto(path, wait_until="load").status == status, path
+    visits = 2 if page_cache else 1
+    cache_status = set()
+    for _ in range(visits):
+        for path, status in public_pages:
+            response = page.goto(path, wait_until="load")
+            assert response.status == status, path
+            cache_status.add(response.headers.get("cache-status", "").split("; ")[-1])
+    if page_cache:
+        assert "hit" in cache_status, f"the second visits were not served from the page cache: {cache_status}"
     # Following a link or submitting a form stays on the site too.
     page.goto("/articles/")
     page.get_by_role("link", name="Older →").click()
