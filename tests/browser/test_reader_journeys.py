@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import WIDTHS
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -63,14 +65,17 @@ def _focused(page):
     )
 
 
-def test_keyboard_users_get_a_visible_skip_link_that_moves_focus_to_the_content(page, reader_site):
+@pytest.mark.parametrize("width", WIDTHS)
+def test_keyboard_users_get_a_visible_skip_link_that_moves_focus_to_the_content(width, page, reader_site):
+    page.set_viewport_size({"width": width, "height": 800})
     page.goto("/articles/talking-about-anxiety/")
     skip = page.get_by_role("link", name="Skip to content")
 
     page.keyboard.press("Tab")
     expect(skip).to_be_focused()
     box = skip.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["y"] >= 0, f"skip link is off-screen when focused: {box}"
+    on_screen = box is not None and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width
+    assert on_screen, f"skip link is off-screen when focused: {box}"
     assert _focused(page)["outline"] != "none", "the focused skip link shows no focus ring"
 
     page.keyboard.press("Enter")
