@@ -26,6 +26,7 @@ browser-deps: $(AXE)
 
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py setup_roles
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 	@echo "Serving http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/; create an account with 'make superuser')"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000

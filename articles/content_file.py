@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import reversion
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
@@ -31,6 +32,7 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
+from articles.services import history_queryset, record_baseline
 from conditions.models import Condition
 from intimacyhub.pagecache import content_changed
 from intimacyhub.rendering import render_markdown
@@ -516,7 +518,9 @@ def import_content(stream, *, dry_run=False):
             problems = _check_references(conditions, articles)
             if problems:
                 raise ContentFileError(problems)
-            _write(conditions, articles, result)
+            with reversion.create_revision():
+                reversion.set_comment("Imported from a content file.")
+                _write(conditions, articles, result)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -563,6 +567,7 @@ def _write(conditions, articles, result):
             "title", "summary", "body", "body_html", "status", "published_at", "updated_at", "author",
             "reviewed_by", "reviewed_at", "content_notes", "modified",
         ]  # fmt: skip
+        record_baseline(article_ids=[a.id for a in updated_objects])
         Article.objects.bulk_update(updated_objects, update_fields, batch_size=BATCH)
         ids = [a.id for a in updated_objects]
         for start in range(0, len(ids), BATCH):
@@ -579,6 +584,13 @@ def _write(conditions, articles, result):
             Article.objects.filter(slug__in=wanted_list[start : start + BATCH]).values_list("slug", "id")
         )
     _write_children(changed, article_ids, condition_ids, tags, quotes)
+    # An updated article keeps a revision, as an admin save does, so the
+    # import shows in its history and can be undone. A new one needs none
+    # yet: its first edit records the imported state (services.record_baseline).
+    updated_ids = [a.id for a in updated_objects]
+    for start in range(0, len(updated_ids), BATCH):
+        for article in history_queryset().filter(id__in=updated_ids[start : start + BATCH]):
+            reversion.add_to_revision(article)
 
 
 def _write_conditions(conditions, result):
@@ -606,6 +618,9 @@ def _changed_articles(articles, result):
     slugs = list(articles)
     stored = {}
     for start in range(0, len(slugs), BATCH):
+        # Lock the rows first: an admin save waits for the import, then finds
+        # its version stale instead of being overwritten (or overwriting).
+        list(Article.objects.select_for_update().filter(slug__in=slugs[start : start + BATCH]).values_list("id"))
         for article in export_queryset().filter(slug__in=slugs[start : start + BATCH]):
             stored[article.slug] = article_record(article)
     changed = {}

@@ -1,15 +1,20 @@
+import datetime as dt
 import hashlib
 import re
 
+import reversion
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
+from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from conditions.models import SLUG_PATTERN, Condition
 from intimacyhub.rendering import render_markdown
 
 WORDS_PER_MINUTE = 200
+LISTING_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 # Content notes that put the crisis resources at the top of the page.
 _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
@@ -27,6 +32,20 @@ class ArticleQuerySet(models.QuerySet):
         the comparison happens in the database on every query.
         """
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
+
+    def for_listing(self):
+        """Load what an article card shows (title, summary, dates, author), not the bodies."""
+        return self.select_related("author").only(*LISTING_FIELDS)
+
+    def review_overdue(self, *, today=None):
+        """Return articles never clinically reviewed, or whose review is due by `today`."""
+        today = today or timezone.localdate()
+        return self.filter(models.Q(reviewed_at__isnull=True) | models.Q(reviewed_at__lte=today - review_interval()))
+
+
+def review_interval():
+    """How long a clinical review stays current (settings.INTIMACYHUB_REVIEW_INTERVAL_DAYS)."""
+    return dt.timedelta(days=settings.INTIMACYHUB_REVIEW_INTERVAL_DAYS)
 
 
 class Author(models.Model):
@@ -115,6 +134,17 @@ class Article(models.Model):
         "self", through="RelatedArticle", symmetrical=False, related_name="pinned_by", blank=True
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+        help_text="The account that created the article; a Writer may edit only these.",
+    )
+    # Part of every share-preview link; rotating it revokes all links at once.
+    preview_token = models.CharField(max_length=64, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -135,6 +165,11 @@ class Article(models.Model):
                 violation_error_message="A published article needs a publication date.",
             ),
             models.CheckConstraint(condition=models.Q(slug__regex=SLUG_PATTERN), name="article_slug_format"),
+        ]
+        permissions = [
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+            ("edit_others_article", "Can edit articles created by others"),
+            ("review_article", "Can record a clinical review"),
         ]
 
     def __str__(self):
@@ -158,6 +193,34 @@ class Article(models.Model):
     def needs_crisis_box(self):
         """Whether the page shows crisis resources before the body, not only in the footer."""
         return any(_CRISIS_NOTE_RE.search(note) for note in self.content_notes if isinstance(note, str))
+
+    @property
+    def review_due(self):
+        """Return the date the next clinical review is due, or None when never reviewed."""
+        return self.reviewed_at + review_interval() if self.reviewed_at else None
+
+    def is_review_overdue(self, *, today=None):
+        return self.reviewed_at is None or self.review_due <= (today or timezone.localdate())
+
+
+class ArticleSlugRedirect(models.Model):
+    """An address an article had while published: it answers with a 301 to the current one, forever."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_slug"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(old_slug__regex=SLUG_PATTERN), name="redirect_slug_format"),
+        ]
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.article.slug}"
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.old_slug})
 
 
 class ArticleCondition(models.Model):
@@ -255,3 +318,11 @@ class RelatedArticle(models.Model):
 
     def __str__(self):
         return f"{self.article} → {self.related}"
+
+
+# Every saved article keeps a revision (django-reversion) holding its parts
+# too, so a restore brings back its citations, condition notes, quotes, tags
+# and related links. The services decide when a revision is recorded.
+for _part in (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle):
+    reversion.register(_part)
+reversion.register(Article, follow=("condition_links", "citations", "quote_links", "tag_links", "related_links"))

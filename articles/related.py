@@ -38,7 +38,7 @@ import re
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from articles.models import Article, ArticleCondition, ArticleTag, RelatedArticle
+from articles.models import LISTING_FIELDS, Article, ArticleCondition, ArticleTag, RelatedArticle
 
 CONDITION_WEIGHT = 3
 TAG_WEIGHT = 1
@@ -46,8 +46,6 @@ TEXT_WEIGHT = 0.9
 CANDIDATES_PER_TERM = 50
 MAX_TERMS = 8
 SHORTLIST = 40
-# What a related-post card shows; the bodies stay in the database.
-CARD_FIELDS = ("slug", "title", "summary", "published_at", "author__name", "author__slug")
 
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")
 _STOPWORDS = frozenset(
@@ -70,7 +68,7 @@ def related_articles(article, *, limit=4):
             Exists(Article.objects.published().filter(pk=OuterRef("related_id"))), article=article
         )
         .select_related("related__author")
-        .only(*(f"related__{name}" for name in CARD_FIELDS), "article_id")
+        .only(*(f"related__{name}" for name in LISTING_FIELDS), "article_id")
         .order_by("position", "id")[:limit]
     ]
     wanted = limit - len(pinned)
@@ -112,8 +110,7 @@ def _shortlist(condition_ids, tag_ids, exclude):
         .annotate(
             shared_score=CONDITION_WEIGHT * Coalesce("shared_conditions", 0) + TAG_WEIGHT * Coalesce("shared_tags", 0)
         )
-        .select_related("author")
-        .only(*CARD_FIELDS)
+        .for_listing()
         .order_by("-shared_score", "-published_at", "-id")[:SHORTLIST]
     )
 

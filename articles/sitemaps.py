@@ -2,7 +2,6 @@
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, Max, OuterRef
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from articles.models import Article, Author, Tag
@@ -28,8 +27,10 @@ class ArticleSitemap(Sitemap):
         return item.updated_at or item.published_at
 
     def get_latest_lastmod(self):
-        # Django's default loads every item to find the newest; ask the database.
-        return Article.objects.published().aggregate(latest=Max(Coalesce("updated_at", "published_at")))["latest"]
+        # Django's default loads every article to find the newest change, and
+        # even a database MAX over "updated, else published" reads every row.
+        # Each URL in the section carries its own lastmod; the index does not.
+        return None
 
 
 class ConditionSitemap(Sitemap):

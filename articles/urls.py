@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from articles import feeds, views
+from articles import feeds, previews, views
 
 
 class YearConverter:
@@ -22,7 +22,22 @@ class MonthConverter(YearConverter):
         return f"{int(value):02d}"
 
 
+class UnicodeSlugConverter:
+    """A slug that may hold letters of any script (tags allow them). Unlike
+    `str` it refuses control characters: PostgreSQL cannot even compare a
+    string containing NUL, so such a URL would be a 500, not a 404."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
 register_converter(YearConverter, "yyyy")
+register_converter(UnicodeSlugConverter, "uslug")
 register_converter(MonthConverter, "mm")
 
 app_name = "articles"
@@ -34,11 +49,12 @@ urlpatterns = [
     path("archive/<yyyy:year>/", views.ArchiveView.as_view(), name="archive_year"),
     path("archive/<yyyy:year>/<mm:month>/", views.ArchiveView.as_view(), name="archive_month"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
-    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("quotes/", views.QuoteListView.as_view(), name="quotes"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
     # Under /conditions/ but here: the feed lists articles, and `conditions`
     # does not import `articles`.
     path("conditions/<slug:slug>/feed/", feeds.ConditionFeed(), name="condition_feed"),
+    path("preview/<str:token>/", previews.SharePreviewView.as_view(), name="share_preview"),
 ]

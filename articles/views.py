@@ -6,6 +6,7 @@ what readers cannot see, and those responses are never cached.
 """
 
 import datetime as dt
+import re
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
@@ -15,26 +16,27 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
+from articles.redirects import SlugRedirectMixin
 from articles.related import related_articles
 from articles.structured_data import article_json_ld
 from conditions.models import Condition
 from intimacyhub.pagination import KeysetPaginationMixin, newer_than, older_than, parse_page_number
 
 ARCHIVE_PAGE_SIZE = 12
+# Condition and author slugs are ASCII, tag slugs may be in any script.
+FILTER_VALUE_RE = re.compile(r"[-\w]{1,200}")
 HOME_ARTICLES = 6
 RECENT_ARTICLES = 5
 RELATED_ARTICLES = 4
 QUOTES_PAGE_SIZE = 20
 ARTICLES_PER_QUOTE = 5
-# A card shows these; bodies stay in the database on list pages.
-CARD_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 
 
 class PublishedArticlesMixin:
     """Start every reader-facing article query from the one visibility rule."""
 
     def published_articles(self):
-        return Article.objects.published().select_related("author").only(*CARD_FIELDS)
+        return Article.objects.published().for_listing()
 
 
 class ArticleListMixin(PublishedArticlesMixin, KeysetPaginationMixin):
@@ -88,8 +90,11 @@ class ArticleListView(ArticleListMixin, ListView):
         self.active_filters = {}
         for name, model in self.filters:
             value = self.request.GET.get(name)
-            if value:
-                self.active_filters[name] = get_object_or_404(model.objects.only("slug", "name"), slug=value)
+            if not value:
+                continue
+            if not FILTER_VALUE_RE.fullmatch(value):  # e.g. a NUL byte, which PostgreSQL cannot compare
+                raise Http404("No such filter.")
+            self.active_filters[name] = get_object_or_404(model.objects.only("slug", "name"), slug=value)
         if condition := self.active_filters.get("condition"):
             queryset = queryset.filter(condition_links__condition=condition)
         if tag := self.active_filters.get("tag"):
@@ -146,14 +151,14 @@ class ArchiveView(ArticleListMixin, ListView):
         return context
 
 
-class ArticleDetailView(PublishedArticlesMixin, DetailView):
+class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
         # Staff may preview drafts and scheduled articles; readers never.
         user = self.request.user
-        base = Article.objects.all() if user.is_staff else Article.objects.published()
+        base = Article.objects.all() if user.is_staff else self.readable_articles()
         return base.select_related("author").prefetch_related(
             Prefetch("citations", Citation.objects.order_by("position", "id")),
             Prefetch(
@@ -165,6 +170,10 @@ class ArticleDetailView(PublishedArticlesMixin, DetailView):
             Prefetch("quote_links", ArticleQuote.objects.select_related("quote")),
             Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
         )
+
+    def readable_articles(self):
+        """The articles this page may show to someone who is not staff."""
+        return Article.objects.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -239,8 +248,7 @@ class QuoteListView(ListView):
     paginate_by = QUOTES_PAGE_SIZE
 
     def get_queryset(self):
-        featured = ArticleQuote.objects.filter(quote=OuterRef("pk"), article__in=Article.objects.published())
-        return Quote.objects.filter(Exists(featured))
+        return Quote.objects.filter(Exists(Article.objects.published().filter(quote_links__quote=OuterRef("pk"))))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

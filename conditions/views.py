@@ -13,7 +13,6 @@ from conditions.models import Condition
 from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
 
 CONDITION_PAGE_SIZE = 12
-CARD_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 
 
 class ConditionListView(ListView):
@@ -43,7 +42,7 @@ class ConditionDetailView(SingleObjectMixin, KeysetPaginationMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.object.articles.published().select_related("author").only(*CARD_FIELDS)
+        return self.object.articles.published().for_listing()
 
     def get_context_data(self, **kwargs):
         condition = self.object

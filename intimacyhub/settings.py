@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "markdownx",
+    "reversion",
     "conditions",
     "articles",
     "intimacyhub",
@@ -209,6 +210,15 @@ CONTENT_SECURITY_POLICY = {
 # The one renderer also drives the editors' live preview.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "intimacyhub.rendering.markdownify_preview"
 MARKDOWNX_MEDIA_PATH = "uploads/"
+# Editor uploads (see intimacyhub/uploads.py): raster images only, checked by decoding them.
+MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
+MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"]
+INTIMACYHUB_UPLOAD_MAX_PIXELS = int(os.environ.get("INTIMACYHUB_UPLOAD_MAX_PIXELS", str(40_000_000)))
+
+# Editorial workflow: a clinical review stays current this long (12 months by
+# default); a share-preview link for an outside reviewer works this long.
+INTIMACYHUB_REVIEW_INTERVAL_DAYS = int(os.environ.get("INTIMACYHUB_REVIEW_INTERVAL_DAYS", "365"))
+INTIMACYHUB_SHARE_PREVIEW_MAX_AGE = 7 * 24 * 60 * 60
 
 # Shown in every page's footer; the first entry is the most prominent.
 INTIMACYHUB_SITE_NAME = os.environ.get("INTIMACYHUB_SITE_NAME", "IntimacyHub")

@@ -1,17 +1,20 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
-from markdownx.views import ImageUploadView, MarkdownifyView
+from markdownx.views import MarkdownifyView
 
 from articles.sitemaps import sitemaps
 from articles.views import RobotsView
+from intimacyhub.uploads import SafeImageUploadView
 from intimacyhub.views import healthz
 
 # django-markdownx's own URLs are open to anyone; the editor's preview and
-# uploads are for signed-in staff only.
+# uploads are for signed-in staff only, and uploads accept raster images only.
 markdownx_urls = [
-    path("upload/", staff_member_required(ImageUploadView.as_view()), name="markdownx_upload"),
+    path("upload/", staff_member_required(SafeImageUploadView.as_view()), name="markdownx_upload"),
     path("markdownify/", staff_member_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
 ]
 
@@ -32,3 +35,7 @@ urlpatterns = [
     path("robots.txt", RobotsView.as_view(), name="robots"),
     path("", include("articles.urls")),
 ]
+
+# Development only (static() is empty without DEBUG): in production the web
+# server serves MEDIA_ROOT, which holds only re-encoded images.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

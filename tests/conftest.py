@@ -48,3 +48,54 @@ def db_clock(monkeypatch):
             monkeypatch.setattr(Now, name, as_sql, raising=False)
 
     return set_clock
+
+
+@pytest.fixture
+def roles(db):
+    from articles.roles import setup_roles
+
+    return setup_roles()
+
+
+@pytest.fixture
+def writer(roles):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="wren", role="Writer")
+
+
+@pytest.fixture
+def editor(roles):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="eda", role="Editor")
+
+
+@pytest.fixture
+def reviewer(roles):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="rhea", role="Clinical reviewer")
+
+
+def _client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def writer_client(writer):
+    return _client_for(writer)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return _client_for(editor)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return _client_for(reviewer)

@@ -115,3 +115,23 @@ class RelatedArticleFactory(factory.django.DjangoModelFactory):
     article = factory.SubFactory(ArticleFactory)
     related = factory.SubFactory(ArticleFactory)
     position = factory.Sequence(lambda n: n)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A staff account; `role="Writer"` (or Editor, Clinical reviewer) puts it in that group."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            obj.groups.add(Group.objects.get(name=extracted))

@@ -246,9 +246,9 @@ def test_archive_is_newest_first_twelve_a_page(client):
     articles = [ArticleFactory(published_at=days_ago(d)) for d in range(1, 15)]
     first = html_of(client.get("/articles/"))
     second = html_of(client.get("/articles/?page=2"))
-    shown = re.findall(r'<h3><a href="/articles/([^/]+)/">', first)
+    shown = re.findall(r'<h2><a href="/articles/([^/]+)/">', first)
     assert shown == [a.slug for a in articles[:12]]
-    assert re.findall(r'<h3><a href="/articles/([^/]+)/">', second) == [a.slug for a in articles[12:]]
+    assert re.findall(r'<h2><a href="/articles/([^/]+)/">', second) == [a.slug for a in articles[12:]]
     assert 'rel="next"' in first and 'rel="next"' not in second
     assert client.get("/articles/?page=3").status_code == 404
 
@@ -264,12 +264,12 @@ def test_archive_links_carry_a_cursor_that_gives_the_same_pages_as_page_numbers(
         assert f"page={number}" in next_url and "after=" in next_url
         page = html_of(client.get(next_url))
         by_number = html_of(client.get(f"/articles/?page={number}"))
-        cards = re.findall(r'<h3><a href="([^"]+)"', page)
-        assert cards == re.findall(r'<h3><a href="([^"]+)"', by_number)
+        cards = re.findall(r'<h2><a href="([^"]+)"', page)
+        assert cards == re.findall(r'<h2><a href="([^"]+)"', by_number)
         seen += cards
     back_url = re.search(r'<a rel="prev" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert "before=" in back_url
-    assert re.findall(r'<h3><a href="([^"]+)"', html_of(client.get(back_url))) == seen[:12]
+    assert re.findall(r'<h2><a href="([^"]+)"', html_of(client.get(back_url))) == seen[:12]
     assert len(set(seen)) == 17
 
 
@@ -281,11 +281,11 @@ def test_bad_page_numbers_are_a_friendly_404(client, page):
     assert b"We could not find that page" in response.content
 
 
-@pytest.mark.parametrize("cursor", ["junk", "9" * 30 + "_1", "_", "1_-1", "1_2_3"])
+@pytest.mark.parametrize("cursor", ["junk", "9" * 30 + "_1", "_", "1_-1", "1_2_3", "\x00", "1_1\x00"])
 def test_a_malformed_cursor_falls_back_to_the_page_number(client, cursor):
     articles = [ArticleFactory(published_at=days_ago(d)) for d in range(1, 15)]
     html = html_of(client.get("/articles/", {"page": "2", "after": cursor}))
-    assert re.findall(r'<h3><a href="/articles/([^/]+)/">', html) == [a.slug for a in articles[12:]]
+    assert re.findall(r'<h2><a href="/articles/([^/]+)/">', html) == [a.slug for a in articles[12:]]
 
 
 def test_archive_filters_by_condition_tag_and_author(client):
@@ -298,7 +298,7 @@ def test_archive_filters_by_condition_tag_and_author(client):
     ArticleFactory(title="Has nothing")
 
     def titles(**params):
-        return re.findall(r'<h3><a href="[^"]+">([^<]+)</a>', html_of(client.get("/articles/", params)))
+        return re.findall(r'<h2><a href="[^"]+">([^<]+)</a>', html_of(client.get("/articles/", params)))
 
     assert titles(condition="grief") == ["Has condition"]
     assert titles(tag="sleep") == ["Has tag"]
@@ -307,7 +307,7 @@ def test_archive_filters_by_condition_tag_and_author(client):
 
 
 @pytest.mark.parametrize("param", ["condition", "tag", "author"])
-@pytest.mark.parametrize("value", ["nope", "<script>", "%00", "a" * 500])
+@pytest.mark.parametrize("value", ["nope", "<script>", "%00", "\x00", "a\x00b", "a" * 500])
 def test_unknown_filter_values_are_a_404(client, param, value):
     assert client.get("/articles/", {param: value}).status_code == 404
 
@@ -377,6 +377,15 @@ def test_tag_and_author_pages_list_their_published_articles(client):
     assert "Sleep well" in html_of(client.get("/tags/sleep/"))
     assert "Unrelated" not in html_of(client.get("/tags/sleep/"))
     assert "Sleep well" in html_of(client.get("/authors/bo/"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/tags/a%00b/", "/tags/%0A/", "/articles/?page=%00", "/conditions/a%00/feed/"],
+)
+def test_control_characters_in_urls_are_a_404_not_a_database_error(client, url):
+    ArticleFactory.create_batch(13)
+    assert client.get(url).status_code == 404
 
 
 def test_unicode_tag_slugs_work(client):
@@ -509,7 +518,7 @@ QUERY_COUNTS = {
     "/quotes/": 3,  # count, quotes, featuring articles
     "/feed/": 2,  # items, tags
     "/feed/atom/": 2,
-    "/sitemap.xml": 6,  # a count per section, the newest change of articles and conditions
+    "/sitemap.xml": 5,  # a count per section, the newest change of conditions
     "/sitemap-articles.xml": 2,  # count, items
     "/robots.txt": 0,
 }
@@ -545,3 +554,19 @@ def test_paginated_pages_are_canonical_without_their_cursor(client):
 def test_the_404_page_has_its_own_title_and_is_not_indexed(client):
     html = client.get("/nowhere/").content.decode()
     assert "<title>Page not found · IntimacyHub</title>" in html and '<meta name="robots" content="noindex">' in html
+
+
+def test_pages_have_one_h1_and_headings_that_never_skip_a_level(client):
+    articles = build_site(articles=3)
+    for url in [
+        "/",
+        "/articles/",
+        articles[0].get_absolute_url(),
+        "/archive/{year}/",
+        "/conditions/",
+        "/conditions/anxiety/",
+    ]:
+        url = fill(url, articles[0])
+        levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", html_of(client.get(url)))]
+        assert levels.count(1) == 1 and levels[0] == 1, url
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)

@@ -1,0 +1,53 @@
+"""The editorial roles, as Django groups: what each may do is here, in one place.
+
+Writer, Editor and Clinical reviewer. The per-article rules (a Writer edits
+only their own, unpublished articles) are in `articles.services`; these
+permissions are the coarse part Django checks first. `manage.py setup_roles`
+applies this idempotently: a group ends with exactly these permissions.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+WRITER, EDITOR, REVIEWER = "Writer", "Editor", "Clinical reviewer"
+
+_ARTICLE_MODELS = ["article", "author", "tag", "quote", "citation", "articleslugredirect"]
+_VIEW_ALL = [f"articles.view_{m}" for m in _ARTICLE_MODELS] + ["conditions.view_condition"]
+
+ROLES = {
+    WRITER: _VIEW_ALL
+    + [
+        "articles.add_article",
+        "articles.change_article",
+        "articles.add_author",
+        "articles.add_tag",
+        "articles.add_quote",
+    ],
+    EDITOR: _VIEW_ALL
+    + [f"articles.{action}_{m}" for m in _ARTICLE_MODELS for action in ("add", "change", "delete")]
+    + [
+        "articles.publish_article",
+        "articles.edit_others_article",
+        "articles.review_article",
+        "conditions.add_condition",
+        "conditions.change_condition",
+        "conditions.delete_condition",
+    ],
+    REVIEWER: _VIEW_ALL + ["articles.review_article"],
+}
+
+
+def _permission(name):
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@transaction.atomic
+def setup_roles():
+    """Create or update the role groups so each has exactly its permissions; return them by name."""
+    groups = {}
+    for name, permissions in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set([_permission(p) for p in permissions])
+        groups[name] = group
+    return groups

@@ -1,0 +1,19 @@
+from django import template
+
+from articles.models import Article
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/articles/review_counts.html", takes_context=True)
+def review_counts(context):
+    """Show the editors how many articles were never clinically reviewed or are overdue."""
+    request = context["request"]
+    if not request.user.has_perm("articles.view_article"):
+        return {"show": False}
+    overdue = Article.objects.review_overdue()
+    return {
+        "show": True,
+        "never": overdue.filter(reviewed_at__isnull=True).count(),
+        "overdue": overdue.filter(reviewed_at__isnull=False).count(),
+    }
