@@ -75,8 +75,15 @@ def write_article(page, *, title):
     page.locator("#id_body").fill(BODY)
 
 
-def test_an_editor_writes_previews_schedules_and_publishes_an_article(new_context, newsroom):
+def test_an_editor_writes_previews_schedules_and_publishes_an_article(new_context, newsroom, settings):
     from articles.models import Article
+
+    # As in production: readers get cached pages, which must not hide the publication.
+    settings.INTIMACYHUB_PAGE_CACHE = True
+    reader_view = new_context().new_page()
+    reader_view.goto("/")
+    assert reader_view.goto("/").headers.get("cache-status", "").endswith("hit")
+    expect(reader_view.get_by_text("No articles yet.")).to_be_visible()
 
     page = new_context().new_page()
     sign_in(page, "edith")
@@ -109,7 +116,6 @@ def test_an_editor_writes_previews_schedules_and_publishes_an_article(new_contex
     assert article.quote_links.get().quote == newsroom.quote
 
     # Staff preview: the reader's page, marked as a preview, with every part.
-    reader_view = new_context().new_page()
     assert reader_view.goto(article.get_absolute_url()).status == 404
     staff_view = page.context.new_page()
     staff_view.goto(article.get_absolute_url())
@@ -141,6 +147,9 @@ def test_an_editor_writes_previews_schedules_and_publishes_an_article(new_contex
     assert reader_view.goto(article.get_absolute_url()).status == 200
     expect(reader_view.get_by_role("heading", level=1)).to_have_text("Worry and closeness")
     expect(reader_view.locator(".preview-banner")).to_have_count(0)
+    reader_view.goto("/")
+    expect(reader_view.get_by_role("link", name="Worry and closeness").first).to_be_visible()
+    assert reader_view.context.cookies() == []
 
 
 def test_a_writer_can_save_a_draft_but_has_no_way_to_publish(new_context, newsroom):
