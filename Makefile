@@ -66,7 +66,7 @@ bench: install
 bench-peer:
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	rm -rf /tmp/intimacyhub-peer && cp -r ../shared /tmp/intimacyhub-peer && chmod -R u+w /tmp/intimacyhub-peer
-	cp bench/queries.txt /tmp/intimacyhub-peer/bench/queries.txt
+	grep -v '^#' bench/queries.txt | cut -f2 > /tmp/intimacyhub-peer/bench/queries.txt
 	cd /tmp/intimacyhub-peer/peer/wagtail && ./bench.sh $(ARTICLES) --wrk-seconds 15 --search-repeats 20
 
 clean:

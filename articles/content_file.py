@@ -21,6 +21,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import search
 from articles.models import (
     Article,
     ArticleCondition,
@@ -79,6 +80,7 @@ class ImportResult:
     created: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
     updated: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
     unchanged: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
+    renamed_conditions: set = field(default_factory=set)
 
     def __str__(self):
         parts = []
@@ -531,7 +533,15 @@ def import_content(stream, *, dry_run=False):
 def _write(conditions, articles, result):
     condition_ids = _write_conditions(conditions, result)
     changed = _changed_articles(articles, result)
+    # The search index follows the import in the same transaction: articles
+    # written here, and those filed under a condition whose name changed.
+    renamed = [condition_ids[slug] for slug in conditions if slug in result.renamed_conditions]
+    if renamed:
+        reindex = set(ArticleCondition.objects.filter(condition_id__in=renamed).values_list("article_id", flat=True))
+    else:
+        reindex = set()
     if not changed:
+        search.index_articles(reindex)
         return
     needed_conditions = {c["slug"] for r in changed.values() for c in r["conditions"]} - set(condition_ids)
     condition_ids.update(Condition.objects.filter(slug__in=needed_conditions).values_list("slug", "id"))
@@ -591,6 +601,7 @@ def _write(conditions, articles, result):
     for start in range(0, len(updated_ids), BATCH):
         for article in history_queryset().filter(id__in=updated_ids[start : start + BATCH]):
             reversion.add_to_revision(article)
+    search.index_articles(reindex | {article_ids[slug] for slug in changed})
 
 
 def _write_conditions(conditions, result):
@@ -606,6 +617,8 @@ def _write_conditions(conditions, result):
                 result.created["condition"] += 1
             else:
                 result.updated["condition"] += 1
+                if condition.name != record["name"]:
+                    result.renamed_conditions.add(slug)
             for name in ("name", "aliases", "summary", "body"):
                 setattr(condition, name, record[name])
             condition.save()

@@ -21,6 +21,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from reversion.models import Revision, Version
 
+from articles import search
 from articles.models import (
     Article,
     ArticleCondition,
@@ -263,6 +264,9 @@ def article_render(*, article: Article) -> Article:
     """Render the body with the article's citations as stored, and record the result."""
     article.render()
     Article.objects.filter(pk=article.pk).update(body_html=article.body_html)
+    # The article's own save indexed it before its condition links were
+    # written; index it again with the condition names it now has.
+    search.index_article(article)
     if reversion.is_active():
         # Re-serialize: the revision must hold the final body_html and children.
         reversion.add_to_revision(article)

@@ -36,7 +36,11 @@ sql_by_name = {name: pages[path]["queries"] for name, path in wrk_targets.items(
 sql_by_name["article"] = max(pages[p]["queries"] for p in article_paths[:5])
 
 search_server_ms = {}
-queries = [q.strip() for q in open(os.environ["BENCH_QUERIES"], encoding="utf-8").read().splitlines() if q.strip()]
+queries = [
+    line.split("\t", 1)[-1].strip()
+    for line in open(os.environ["BENCH_QUERIES"], encoding="utf-8").read().splitlines()
+    if line.strip() and not line.startswith("#")
+]
 for query in queries:
     path = "/search/?" + urllib.parse.urlencode({"q": query})
     client.get(path)

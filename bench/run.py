@@ -42,6 +42,15 @@ WRK_CONNECTIONS = 8
 ARTICLE_URLS = 300
 
 
+def read_queries(path):
+    """Return the queries of a CLASS<TAB>QUERY file (a bare line is a query too); # starts a comment."""
+    queries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            queries.append(line.split("\t", 1)[-1].strip())
+    return queries
+
+
 def log(message):
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -234,7 +243,7 @@ def main():
     step = max(1, len(published) // ARTICLE_URLS)
     urls_file = DATA / f"article-urls-{n}.txt"
     urls_file.write_text("".join(f"/articles/{slug}/\n" for slug in published[::step][:ARTICLE_URLS]))
-    queries = [q.strip() for q in args.queries.read_text(encoding="utf-8").splitlines() if q.strip()]
+    queries = read_queries(args.queries)
 
     results = {
         "articles": n,

@@ -18,6 +18,7 @@ them in bulk instead of using a single fast DELETE.
 """
 
 from django.apps import apps
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from intimacyhub.pagecache import content_changed
@@ -31,6 +32,20 @@ def connect():
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             for name, signal in (("post_save", post_save), ("post_delete", post_delete), ("m2m", m2m_changed)):
                 signal.connect(content_written, sender=model, dispatch_uid=f"pagecache-{name}-{model._meta.label}")
+
+    post_save.connect(
+        condition_saved, sender=apps.get_model("conditions", "Condition"), dispatch_uid="search-condition"
+    )
+
+
+def condition_saved(sender, instance, created, using, **kwargs):
+    # Search indexes condition names with each article; `conditions` cannot
+    # call into `articles`, so the re-index of a renamed condition's articles
+    # is asked for here.
+    if not created:
+        from articles import search
+
+        transaction.on_commit(lambda: search.index_condition_articles(instance.pk), using=using)
 
 
 def content_written(sender, using, action="post", **kwargs):

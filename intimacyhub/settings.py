@@ -240,6 +240,34 @@ INTIMACYHUB_CRISIS_RESOURCES = [
     },
 ]
 
+# A search for any of these (whole words, case and accents ignored) shows the
+# crisis resources above the results. Extend with INTIMACYHUB_CRISIS_QUERY_TERMS
+# (comma-separated) in the environment.
+INTIMACYHUB_CRISIS_QUERY_TERMS = [
+    "suicide",
+    "suicidal",
+    "kill myself",
+    "killing myself",
+    "want to die",
+    "wanna die",
+    "end my life",
+    "ending my life",
+    "take my life",
+    "self harm",
+    "selfharm",
+    "hurt myself",
+    "hurting myself",
+    "cut myself",
+    "cutting myself",
+    "overdose",
+    "no reason to live",
+    "better off dead",
+    "don't want to be here",
+    "not want to live",
+    "dont want to live",
+    *env_list("INTIMACYHUB_CRISIS_QUERY_TERMS"),
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

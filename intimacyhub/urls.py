@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap_section"),
     path("robots.txt", RobotsView.as_view(), name="robots"),
+    path("search/", include("articles.search.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -90,7 +90,7 @@ def test_keyboard_users_get_a_visible_skip_link_that_moves_focus_to_the_content(
     assert focused["text"] == "Sam Rivera", focused
 
 
-def test_tab_order_follows_the_page_from_header_to_content_to_footer(page, reader_site):
+def test_tab_order_follows_the_page_from_the_header_into_the_content(page, reader_site):
     page.goto("/")
     order = []
     for _ in range(12):
@@ -98,23 +98,25 @@ def test_tab_order_follows_the_page_from_header_to_content_to_footer(page, reade
         focused = _focused(page)
         assert focused["outline"] != "none", f"no visible focus on {focused}"
         order.append(focused["text"])
-    assert order[:6] == [
+    assert order[:7] == [
         "Skip to content",
         "IntimacyHub",
         "Articles",
         "Conditions",
         "Quotes",
+        "Search",
         "Get help now",
     ]
     # After the header: the content, top to bottom (the featured quote's article, then the cards).
-    assert order[6] == "Talking with a partner about anxiety"
     assert order[7] == "Talking with a partner about anxiety"
-    assert order[8] == "When worry comes to bed"
+    assert order[8] == "Talking with a partner about anxiety"
+    assert order[9] == "When worry comes to bed"
 
     # "Get help now" takes a keyboard user straight to the crisis resources.
     page.goto("/")
-    for _ in range(6):
+    for _ in range(7):
         page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Get help now")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#crisis$"))
     expect(page.locator("#crisis")).to_be_in_viewport()
@@ -137,3 +139,7 @@ def test_every_public_page_works_with_javascript_disabled(new_context, public_pa
     page.get_by_role("link", name="See All").click()
     page.get_by_role("link", name="Older →").click()
     expect(page.locator("article.card")).to_have_count(4)
+    page.get_by_role("search").get_by_role("searchbox").fill("worry")
+    page.get_by_role("search").get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=worry$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search")

@@ -1,0 +1,235 @@
+"""Search: the one entry point, whatever the database.
+
+Readers' queries go through `search()`; writers keep the index right with
+`index_article()`, `index_articles()` and `remove_article()` (call them from
+the code that writes, after the article and its condition links are saved;
+`Article.save()`/`delete()` and `content_file` import already do). The
+backend is chosen by `connection.vendor`: `postgres.py` (weighted tsvector,
+GIN, pg_trgm) or `sqlite.py` (FTS5, bm25, a trigram vocabulary); views never
+know which.
+
+Only published articles are ever indexed, with their publication time, and
+every query compares that time with the database's now, so a scheduled
+article appears at its time with no job to run. Database triggers (see the
+migration) drop an article's row when it is deleted or leaves "published" by
+any path, so the index can never show more than `published()` does.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from articles.search.documents import count_vocabulary, documents
+from articles.search.query import expand_synonyms, is_crisis, matching_conditions, parse
+
+__all__ = ["index_article", "index_articles", "rebuild", "remove_article", "search"]
+
+PAGE_SIZE = 10
+# At most this many matches are ranked and paged through (100 pages); a
+# common word may match half the site, and ranking all of it on every
+# request is what makes search slow at scale. The count says "more than".
+MAX_RESULTS = 1000
+# Suggest a spelling when a query finds fewer results than this.
+SUGGEST_BELOW = 3
+BATCH = 500
+
+MARK_START, MARK_END = "\ue000", "\ue001"
+_MARK_RE = re.compile(f"[{MARK_START}{MARK_END}]")
+
+
+def backend():
+    """Return the search backend module for the default database."""
+    if connection.vendor == "postgresql":
+        from articles.search import postgres
+
+        return postgres
+    if connection.vendor == "sqlite":
+        from articles.search import sqlite
+
+        return sqlite
+    raise ImproperlyConfigured(f"Search supports PostgreSQL and SQLite, not {connection.vendor}.")
+
+
+# ---------------------------------------------------------------------------
+# Keeping the index right
+
+
+def index_article(article):
+    """Index (or un-index) one article as it now stands in the database."""
+    index_articles([article.pk])
+
+
+def index_articles(article_ids):
+    """Bring the index up to date for these articles: add, refresh or drop each.
+
+    Published and scheduled articles are (re)indexed with their title,
+    summary, condition names and body; any other id is removed. Efficient in
+    bulk: a batch of 500 articles costs a handful of queries.
+    """
+    ids = sorted({int(i) for i in article_ids})
+    engine = backend()
+    with transaction.atomic():
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            docs = list(documents(batch))
+            engine.remove([i for i in batch if i not in {d.article_id for d in docs}])
+            if docs:
+                engine.upsert(docs)
+                engine.add_vocabulary(count_vocabulary(docs))
+        if len(ids) >= BATCH:
+            # After a bulk change (an import), refresh the planner's statistics.
+            engine.analyze()
+
+
+def remove_article(article_id):
+    """Drop one article from the index (its row goes with it on delete anyway)."""
+    backend().remove([article_id])
+
+
+def index_condition_articles(condition_id):
+    """Re-index the articles filed under a condition, after its name changed."""
+    from articles.models import ArticleCondition
+
+    index_articles(ArticleCondition.objects.filter(condition_id=condition_id).values_list("article_id", flat=True))
+
+
+def rebuild():
+    """Rebuild the whole index and vocabulary from the articles; return the number indexed."""
+    from articles.models import Article
+
+    engine = backend()
+    with transaction.atomic():
+        engine.clear()
+        ids = list(Article.objects.filter(status=Article.Status.PUBLISHED).order_by("id").values_list("id", flat=True))
+        index_articles(ids)
+        engine.optimize()
+    return engine.count()
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class Hit:
+    article: object
+    snippet: str
+
+
+@dataclass
+class Results:
+    query: str
+    page: object = None
+    hits: list = field(default_factory=list)
+    total: int = 0
+    capped: bool = False
+    conditions: list = field(default_factory=list)
+    condition: object = None
+    unknown_condition: bool = False
+    suggestion: str = ""
+    crisis: bool = False
+    message: str = ""
+
+
+def highlight(snippet):
+    """Return safe HTML: the snippet escaped, then only our own markers turned into <mark>."""
+    html = escape(snippet)
+    depth, out = 0, []
+    for part in re.split(f"([{MARK_START}{MARK_END}])", html):
+        if part == MARK_START:
+            if depth == 0:
+                out.append("<mark>")
+            depth += 1
+        elif part == MARK_END:
+            depth = max(0, depth - 1)
+            if depth == 0:
+                out.append("</mark>")
+        else:
+            out.append(part)
+    if depth:
+        out.append("</mark>")
+    # Safe: the text was escaped above; only the <mark> tags are ours.
+    return mark_safe("".join(out))
+
+
+def search(text, *, page=1, condition=""):
+    """Search published articles; return a Results for the template.
+
+    `text` is anything a reader can type (it is cleaned and cut to
+    query.MAX_QUERY_LENGTH first), `page` anything from the URL, `condition`
+    a condition slug to filter by (an unknown one is reported, not an error).
+    """
+    from articles.models import Article, ArticleCondition
+    from conditions.models import Condition
+
+    parsed = parse(text)
+    results = Results(query=parsed.text, crisis=is_crisis(text))
+    if not parsed.text:
+        results.message = "Type a word or two to search the articles, for example “anxiety” or “trust”."
+        return results
+    if parsed.is_empty:
+        results.message = (
+            "Those words are too common to search on their own. "
+            "Try a more specific word, such as a feeling, a condition or a topic."
+        )
+        return results
+
+    conditions = list(Condition.objects.only("id", "slug", "name", "aliases"))
+    if condition:
+        results.condition = next((c for c in conditions if c.slug == condition), None)
+        results.unknown_condition = results.condition is None
+    results.conditions = matching_conditions(parsed, conditions)
+    expand_synonyms(parsed, [(c.name, c.aliases or []) for c in conditions])
+    engine = backend()
+    condition_id = results.condition.id if results.condition else None
+    if results.unknown_condition:
+        ranked, capped = [], False
+    else:
+        ranked, capped = engine.ranked_ids(parsed, condition_id=condition_id, limit=MAX_RESULTS)
+    results.total, results.capped = len(ranked), capped
+    results.page = Paginator(ranked, PAGE_SIZE).get_page(page)
+    page_ids = list(results.page.object_list)
+    if page_ids:
+        snippet_sql, snippet_params = engine.snippet_sql(parsed, '"articles_article"."id"')
+        articles = (
+            Article.objects.published()
+            .filter(id__in=page_ids)
+            .only("id", "slug", "title", "summary", "published_at")
+            .annotate(snippet=RawSQL(snippet_sql, snippet_params))
+            # Rank order is applied below; the model's date ordering would make
+            # SQLite walk the whole date index instead of looking up ten ids.
+            .order_by()
+            .prefetch_related(
+                Prefetch(
+                    "condition_links",
+                    ArticleCondition.objects.select_related("condition").only(
+                        "article_id", "position", "condition__slug", "condition__name"
+                    ),
+                )
+            )
+        )
+        by_id = {a.id: a for a in articles}
+        results.hits = [Hit(by_id[i], highlight(by_id[i].snippet or by_id[i].summary)) for i in page_ids if i in by_id]
+    if results.total < SUGGEST_BELOW and not results.unknown_condition:
+        results.suggestion = _suggestion(engine, parsed, conditions)
+    return results
+
+
+def _suggestion(engine, parsed, conditions):
+    """Return a corrected query that finds published articles, or ""."""
+    typed = parse(parsed.text)
+    candidates = [w for w in dict.fromkeys(typed.positive_words()) if w.isalpha() and len(w) >= 3]
+    corrections = engine.corrections(candidates[:6])
+    if not corrections:
+        return ""
+    text = typed.text_with(corrections)
+    corrected = expand_synonyms(parse(text), [(c.name, c.aliases or []) for c in conditions])
+    # Checked against what readers may see, so a suggestion never hints at a draft's words.
+    return text if engine.exists(corrected) else ""

@@ -1,0 +1,248 @@
+"""PostgreSQL search: stored weighted tsvectors, GIN indexes, ts_rank, ts_headline, pg_trgm.
+
+Tables (created by migration 0002_search_index): `search_document` holds one
+row per published or scheduled article:
+
+- `vector`: the whole document, title (A), summary and condition names (B),
+  body (C); GIN-indexed; decides what matches.
+- `head`: title and summary/condition names only; GIN-indexed; the matches
+  most likely to be what the reader meant are taken from it first.
+- `rank_vector`: `head` plus the body's opening (C); what ts_rank scores, so
+  ranking never reads a whole body.
+- `snippet_source`: the text snippets are cut from.
+
+`search_term` is the vocabulary for "Did you mean", trigram-indexed.
+"""
+
+from django.db import connection
+
+from articles.search.query import words
+
+CONFIG = "english"
+# ts_rank weights for D, C, B, A: a title word outweighs any amount of body.
+RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
+SNIPPET_WINDOW = 900
+PHRASE_WINDOW = 5_000
+MAX_ANCHORS = 8
+HEADLINE_OPTIONS = 'StartSel="\ue000", StopSel="\ue001", MaxWords=30, MinWords=12, MaxFragments=1'
+
+
+def _now_sql():
+    """The database's now, as published() computes it (tests may move it)."""
+    from django.db.models.functions import Now
+
+    from articles.models import Article
+
+    compiler = Article.objects.none().query.get_compiler(connection=connection)
+    return compiler.compile(Now())
+
+
+def _clause_sql(clause):
+    # plainto_tsquery ANDs its words; phraseto_tsquery also checks their order.
+    function = "phraseto_tsquery" if clause.is_phrase else "plainto_tsquery"
+    return f"{function}('{CONFIG}', %s)", [" ".join(clause.words)]
+
+
+def tsquery(parsed):
+    """Return (sql, params) for the parsed query as one tsquery expression.
+
+    Each word or phrase goes to plainto/phraseto_tsquery as a bound
+    parameter, so nothing the reader types is ever read as tsquery syntax.
+    """
+    parts, params = [], []
+    for group in parsed.groups:
+        sqls = []
+        for clause in group:
+            sql, p = _clause_sql(clause)
+            sqls.append(sql)
+            params.extend(p)
+        parts.append("(" + " || ".join(sqls) + ")")
+    for clause in parsed.exclusions:
+        sql, p = _clause_sql(clause)
+        parts.append(f"!!{sql}")
+        params.extend(p)
+    return "(" + " && ".join(parts) + ")", params
+
+
+def _filters(condition_id):
+    now_sql, now_params = _now_sql()
+    sql = f" AND d.published_at <= {now_sql}"
+    params = list(now_params)
+    if condition_id is not None:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM articles_articlecondition ac"
+            " WHERE ac.article_id = d.article_id AND ac.condition_id = %s)"
+        )
+        params.append(condition_id)
+    return sql, params
+
+
+def ranked_ids(parsed, *, condition_id=None, limit):
+    """Return (ids best first, whether more than `limit` matched)."""
+    q_sql, q_params = tsquery(parsed)
+    f_sql, f_params = _filters(condition_id)
+    rank = f"ts_rank('{RANK_WEIGHTS}', d.rank_vector, q.query)"
+    # A match in the title, summary or condition names is a match of the
+    # whole document too, unless the query excludes words: then check those.
+    head = "d.head @@ q.query" + (" AND d.vector @@ q.query" if parsed.exclusions else "")
+    # Each branch stops after limit + 1 rows, so at most 2 * (limit + 1) are ever ranked,
+    # whether the query matches ten articles or ninety thousand; and when the
+    # title/summary/condition matches alone fill the list, body-only matches
+    # (which rank below them) are not looked for at all, sparing the scan of
+    # a common word's whole posting list. The tsquery comes from a
+    # materialized CTE on purpose: the planner then cannot see that a word is
+    # common and pick a sequential scan that reads every document's vector;
+    # the GIN bitmap scans never read them.
+    # Checking a phrase means reading each candidate's whole vector (the GIN
+    # index knows words, not their order), so in bodies phrases are looked
+    # for among the newest PHRASE_WINDOW articles; titles, summaries and
+    # condition names are searched for phrases across the whole site.
+    window, window_params = "", []
+    if any(c.is_phrase for g in parsed.groups for c in g) or any(c.is_phrase for c in parsed.exclusions):
+        window = (
+            "AND d.article_id >= (SELECT coalesce(min(article_id), 0) FROM"
+            " (SELECT article_id FROM search_document ORDER BY article_id DESC LIMIT %s) newest)"
+        )
+        window_params = [PHRASE_WINDOW]
+    sql = f"""
+        WITH q AS MATERIALIZED (SELECT {q_sql} AS query),
+        head AS MATERIALIZED (
+            SELECT d.article_id, d.published_at, {rank} AS rank FROM search_document d, q
+            WHERE {head} {f_sql} LIMIT %s
+        ),
+        body AS MATERIALIZED (
+            SELECT d.article_id, d.published_at, {rank} AS rank FROM search_document d, q
+            WHERE (SELECT count(*) FROM head) <= %s AND d.vector @@ q.query {window} {f_sql} LIMIT %s
+        )
+        SELECT article_id FROM (SELECT * FROM head UNION SELECT * FROM body) c
+        ORDER BY rank DESC, published_at DESC, article_id DESC
+        LIMIT %s
+    """
+    params = [*q_params, *f_params, limit + 1, limit, *window_params, *f_params, limit + 1, limit + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids[:limit], len(ids) > limit
+
+
+def exists(parsed):
+    q_sql, q_params = tsquery(parsed)
+    f_sql, f_params = _filters(None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM search_document d WHERE d.vector @@ {q_sql} {f_sql} LIMIT 1", [*q_params, *f_params]
+        )
+        return cursor.fetchone() is not None
+
+
+def snippet_sql(parsed, article_column):
+    """Return (sql, params): a subquery giving the snippet for the article in `article_column`.
+
+    Matched words are between \ue000 and \ue001. ts_headline parses all the
+    text it is given, so it gets a window of SNIPPET_WINDOW characters from
+    just before the first place one of the query's words (or a word sharing
+    its stem) appears, not the whole text.
+    """
+    q_sql, q_params = tsquery(parsed)
+    stems = sorted({w[: max(5, len(w) - 2)] for w in parsed.positive_words()})[:MAX_ANCHORS]
+    positions = ", ".join(["strpos(lower(s.snippet_source), %s)"] * len(stems))
+    start = f"coalesce((SELECT min(p) FROM unnest(ARRAY[{positions}]::int[]) AS p WHERE p > 0), 1)"
+    sql = (
+        f"(SELECT ts_headline('{CONFIG}', substr(s.snippet_source, greatest(1, {start} - %s), %s), {q_sql}, %s)"
+        f" FROM search_document s WHERE s.article_id = {article_column})"
+    )
+    return sql, [*stems, SNIPPET_WINDOW // 4, SNIPPET_WINDOW, *q_params, HEADLINE_OPTIONS]
+
+
+def corrections(words):
+    """Return {word: suggestion} for the words the site's vocabulary lacks, by trigram similarity."""
+    if not words:
+        return {}
+    # One branch per word, each with the word as a constant so the trigram index is used.
+    branch = (
+        "(SELECT %s::text, t.word FROM search_term t WHERE t.word %% %s"
+        " AND NOT EXISTS (SELECT 1 FROM search_term k WHERE k.word = %s)"
+        " ORDER BY similarity(t.word, %s) DESC, t.df DESC, t.word LIMIT 1)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([branch] * len(words)), [w for word in words for w in [word] * 4])
+        return dict(cursor.fetchall())
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def upsert(docs):
+    rows = [
+        {
+            "id": d.article_id,
+            "published_at": d.published_at,
+            # Python splits words exactly as for queries (and as SQLite does), so
+            # PostgreSQL's parser never reads tags, URLs or hyphenated compounds.
+            "title": " ".join(words(d.title)),
+            "meta": " ".join(words(d.meta)),
+            "lead": " ".join(words(d.lead)),
+            "body": " ".join(words(d.body)),
+            "snippet": d.snippet_source,
+        }
+        for d in docs
+    ]
+    sql = f"""
+        INSERT INTO search_document (article_id, published_at, head, rank_vector, vector, snippet_source)
+        SELECT %(id)s, %(published_at)s, h.head,
+               h.head || setweight(to_tsvector('{CONFIG}', %(lead)s), 'C'),
+               h.head || setweight(to_tsvector('{CONFIG}', %(body)s), 'C'),
+               %(snippet)s
+        FROM (SELECT setweight(to_tsvector('{CONFIG}', %(title)s), 'A')
+                     || setweight(to_tsvector('{CONFIG}', %(meta)s), 'B') AS head) h
+        ON CONFLICT (article_id) DO UPDATE SET
+            published_at = EXCLUDED.published_at, head = EXCLUDED.head, rank_vector = EXCLUDED.rank_vector,
+            vector = EXCLUDED.vector, snippet_source = EXCLUDED.snippet_source
+    """
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def remove(article_ids):
+    if article_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_document WHERE article_id = ANY(%s)", [list(article_ids)])
+
+
+def add_vocabulary(counts):
+    if counts:
+        words = sorted(counts)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO search_term (word, df) SELECT * FROM unnest(%s::text[], %s::int[])"
+                " ON CONFLICT (word) DO UPDATE SET df = search_term.df + EXCLUDED.df",
+                [words, [counts[w] for w in words]],
+            )
+
+
+def clear():
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE search_document, search_term")
+
+
+def analyze():
+    with connection.cursor() as cursor:
+        # After a bulk write, GIN indexes hold new entries in an unsorted
+        # pending list that every search scans until autovacuum merges it.
+        cursor.execute(
+            "SELECT gin_clean_pending_list(index::regclass) FROM unnest(ARRAY["
+            "'search_document_head_gin', 'search_document_vector_gin', 'search_term_word_trgm']) AS index"
+        )
+        cursor.execute("ANALYZE search_document")
+        cursor.execute("ANALYZE search_term")
+
+
+def optimize():
+    analyze()
+
+
+def count():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_document")
+        return cursor.fetchone()[0]

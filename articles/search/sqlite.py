@@ -1,0 +1,226 @@
+"""SQLite search: an FTS5 table ranked by bm25, and a trigram-indexed vocabulary.
+
+Tables (created by migration 0002_search_index):
+
+- `search_fts`, an FTS5 table whose rowid is the article id, with columns
+  title, meta (summary and condition names), lead (the body's opening) and
+  body; Porter stemming, accents removed.
+- `search_document` (article_id, published_at): the publication times, so
+  the visibility check reads an index of future dates, not each match.
+- `search_term` (word, df) and `search_term_trigram`, an FTS5 trigram index
+  over it, for "Did you mean".
+"""
+
+from django.db import connection
+
+# bm25 weights per column: title, meta, lead, body.
+BM25 = "bm25(search_fts, 10.0, 4.0, 1.0, 0.0)"
+
+
+def _now_sql():
+    """The database's now, as published() computes it (tests may move it)."""
+    from django.db.models.functions import Now
+
+    from articles.models import Article
+
+    compiler = Article.objects.none().query.get_compiler(connection=connection)
+    return compiler.compile(Now())
+
+
+def _string(words):
+    # Words are letters and digits only (query.words), so they cannot close the string.
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def _clause(clause):
+    if clause.loose and len(clause.words) > 1:
+        return "(" + " AND ".join(_string([w]) for w in clause.words) + ")"
+    return _string(clause.words)
+
+
+def match_expression(parsed, *, columns=""):
+    """Return the FTS5 query for a parsed query; every word travels inside a quoted string."""
+    groups = []
+    for group in parsed.groups:
+        alternatives = [_clause(c) for c in group]
+        groups.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
+    positive = " AND ".join(groups)
+    if columns:
+        positive = f"{columns} : ({positive})"
+    if parsed.exclusions:
+        return f"({positive}) NOT (" + " OR ".join(_string(c.words) for c in parsed.exclusions) + ")"
+    return positive
+
+
+def _filters(condition_id):
+    # Scheduled articles are few: exclude them by the index on published_at,
+    # rather than reading a publication time for every match.
+    now_sql, now_params = _now_sql()
+    sql = f" AND search_fts.rowid NOT IN (SELECT article_id FROM search_document WHERE published_at > {now_sql})"
+    params = list(now_params)
+    if condition_id is not None:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM articles_articlecondition ac"
+            " WHERE ac.article_id = search_fts.rowid AND ac.condition_id = %s)"
+        )
+        params.append(condition_id)
+    return sql, params
+
+
+def ranked_ids(parsed, *, condition_id=None, limit):
+    """Return (ids best first, whether more than `limit` matched).
+
+    When more than `limit` articles match, only the newest `limit` matches
+    are ranked: finding where they start walks the index newest first and
+    stops there, so a word found in half the site costs what a rarer one does.
+    """
+    expression = match_expression(parsed)
+    f_sql, f_params = _filters(condition_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s {f_sql} ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+            [expression, *f_params, limit],
+        )
+        row = cursor.fetchone()
+        window, window_params = ("AND search_fts.rowid > %s", [row[0]]) if row else ("", [])
+        cursor.execute(
+            f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s {window} {f_sql}"
+            f" ORDER BY {BM25}, rowid DESC LIMIT %s",
+            [expression, *window_params, *f_params, limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids, row is not None
+
+
+def exists(parsed):
+    f_sql, f_params = _filters(None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM search_fts WHERE search_fts MATCH %s {f_sql} LIMIT 1", [match_expression(parsed), *f_params]
+        )
+        return cursor.fetchone() is not None
+
+
+def snippet_sql(parsed, article_column):
+    """Return (sql, params): a subquery giving the snippet for the article in `article_column`.
+
+    The snippet is cut from the body, or from the summary and condition
+    names when the body has no match; matched words are between \ue000 and \ue001.
+    """
+    sql = (
+        "(SELECT CASE WHEN instr(body, char(57344)) OR NOT instr(meta, char(57344)) THEN body ELSE meta END"
+        " FROM (SELECT snippet(search_fts, 3, char(57344), char(57345), ' … ', 30) AS body,"
+        " snippet(search_fts, 1, char(57344), char(57345), ' … ', 30) AS meta"
+        f" FROM search_fts WHERE search_fts MATCH %s AND search_fts.rowid = {article_column}))"
+    )
+    return sql, [match_expression(parsed)]
+
+
+def _trigrams(word):
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a, b):
+    """pg_trgm's similarity: shared trigrams over all trigrams, words padded with spaces."""
+    x, y = _trigrams(a), _trigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def corrections(words):
+    """Return {word: suggestion} for the words the site's vocabulary lacks, by trigram similarity."""
+    if not words:
+        return {}
+    found = {}
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(words))
+        cursor.execute(f"SELECT word FROM search_term WHERE word IN ({placeholders})", list(words))
+        known = {row[0] for row in cursor.fetchall()}
+        for word in words:
+            if word in known:
+                continue
+            grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+            if not grams:
+                continue
+            cursor.execute(
+                "SELECT t.word, t.df FROM search_term_trigram JOIN search_term t ON t.id = search_term_trigram.rowid"
+                " WHERE search_term_trigram MATCH %s AND length(t.word) BETWEEN %s AND %s"
+                " ORDER BY search_term_trigram.rank LIMIT 40",
+                [" OR ".join(f'"{g}"' for g in grams), len(word) - 3, len(word) + 3],
+            )
+            scored = [(similarity(word, w), df, w) for w, df in cursor.fetchall()]
+            scored = [s for s in scored if s[0] >= 0.3]
+            if scored:
+                found[word] = max(scored, key=lambda s: (s[0], s[1], [-ord(c) for c in s[2]]))[2]
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def upsert(docs):
+    from articles.models import Article
+
+    field = Article._meta.get_field("published_at")
+    remove([d.article_id for d in docs])
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO search_fts (rowid, title, meta, lead, body) VALUES (%s, %s, %s, %s, %s)",
+            [(d.article_id, d.title, d.meta, d.lead, d.body) for d in docs],
+        )
+        cursor.executemany(
+            "INSERT INTO search_document (article_id, published_at) VALUES (%s, %s)",
+            [(d.article_id, field.get_db_prep_value(d.published_at, connection)) for d in docs],
+        )
+
+
+def remove(article_ids):
+    ids = list(article_ids)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({placeholders})", chunk)
+            cursor.execute(f"DELETE FROM search_document WHERE article_id IN ({placeholders})", chunk)
+
+
+def add_vocabulary(counts):
+    if counts:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO search_term (word, df) VALUES (%s, %s)"
+                " ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
+                list(counts.items()),
+            )
+
+
+def clear():
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_fts")
+        cursor.execute("DELETE FROM search_document")
+        cursor.execute("DELETE FROM search_term")
+        cursor.execute("INSERT INTO search_term_trigram (search_term_trigram) VALUES ('delete-all')")
+
+
+def analyze():
+    with connection.cursor() as cursor:
+        # Without statistics SQLite looks a page of ids up through the
+        # (status, published_at) index, reading every published article,
+        # instead of by primary key; a sampled ANALYZE takes milliseconds.
+        cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute("ANALYZE articles_article")
+        cursor.execute("ANALYZE search_document")
+
+
+def optimize():
+    analyze()
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        cursor.execute("INSERT INTO search_term_trigram (search_term_trigram) VALUES ('optimize')")
+
+
+def count():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_fts")
+        return cursor.fetchone()[0]

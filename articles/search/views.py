@@ -1,0 +1,15 @@
+from django.shortcuts import render
+
+from articles import search as engine
+
+# Longer values are cut before anything parses them (see query.MAX_QUERY_LENGTH).
+MAX_PARAMETER_LENGTH = 1000
+
+
+def results(request):
+    """Show ranked published articles for ?q=, page by page, optionally within one condition."""
+    text = request.GET.get("q", "")[:MAX_PARAMETER_LENGTH]
+    condition = request.GET.get("condition", "")[:100]
+    page = request.GET.get("page", "1")[:20]
+    found = engine.search(text, page=page, condition=condition)
+    return render(request, "search/results.html", {"results": found, "q": found.query, "condition_slug": condition})
