@@ -141,6 +141,7 @@ def reader_site(db):
     from django.utils import timezone
 
     from articles.models import Article
+    from articles.search import index_articles
     from tests.factories import (
         ArticleConditionFactory,
         ArticleFactory,
@@ -208,6 +209,8 @@ def reader_site(db):
     for post in older:
         ArticleConditionFactory(article=post, condition=anxiety, note="")
     ArticleFactory(slug="still-a-draft", title="Still a draft", status=Article.Status.DRAFT, published_at=None)
+    # The factories write some rows directly; index everything as the services would.
+    index_articles(Article.objects.values_list("pk", flat=True))
     return SimpleNamespace(
         author=author, anxiety=anxiety, depression=depression, tag=tag, article=article, related=related, older=older
     )
@@ -229,6 +232,8 @@ def public_pages(reader_site):
         (reader_site.author.get_absolute_url(), 200),
         (reader_site.tag.get_absolute_url(), 200),
         ("/quotes/", 200),
+        ("/search/?q=partner", 200),
+        ("/search/?q=partnr", 200),
         ("/conditions/", 200),
         (anxiety.get_absolute_url(), 200),
         ("/no-such-page/", 404),

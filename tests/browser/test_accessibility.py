@@ -16,6 +16,7 @@ def page_paths(site):
         "article": site.article.get_absolute_url(),
         "archive": "/articles/",
         "condition": site.anxiety.get_absolute_url(),
+        "search": "/search/?q=partner",
         "quotes": "/quotes/",
         "404": "/no-such-page/",
     }
@@ -39,7 +40,7 @@ def describe(violations):
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", ["home", "article", "archive", "condition", "quotes", "404"])
+@pytest.mark.parametrize("name", ["home", "article", "archive", "condition", "search", "quotes", "404"])
 def test_axe_finds_no_serious_violations_in_either_scheme_at_either_width(
     name, new_context, reader_site, axe_source, artifacts
 ):
