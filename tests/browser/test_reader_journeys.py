@@ -81,7 +81,6 @@ def test_keyboard_users_get_a_visible_skip_link_that_moves_focus_to_the_content(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#main$"))
     expect(page.locator("main")).to_be_focused()
-    assert page.evaluate("window.scrollY") > 0 or page.locator("main").bounding_box()["y"] < 200
 
     # The next Tab lands inside the content, past the header's links.
     page.keyboard.press("Tab")
