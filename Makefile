@@ -67,7 +67,10 @@ bench-peer:
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	rm -rf /tmp/intimacyhub-peer && cp -r ../shared /tmp/intimacyhub-peer && chmod -R u+w /tmp/intimacyhub-peer
 	grep -v '^#' bench/queries.txt | cut -f2 > /tmp/intimacyhub-peer/bench/queries.txt
-	cd /tmp/intimacyhub-peer/peer/wagtail && ./bench.sh $(ARTICLES) --wrk-seconds 15 --search-repeats 20
+	mkdir -p bench/data && test -s bench/data/corpus-$(ARTICLES).jsonl \
+	  || python3 bench/make_corpus.py --articles $(ARTICLES) > bench/data/corpus-$(ARTICLES).jsonl
+	cd /tmp/intimacyhub-peer/peer/wagtail && ./bench.sh $(ARTICLES) --wrk-seconds 15 --search-repeats 20 \
+	  --corpus $(CURDIR)/bench/data/corpus-$(ARTICLES).jsonl --out $(CURDIR)/bench/results/peer-$(ARTICLES).json
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts tests/browser/node_modules

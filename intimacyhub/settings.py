@@ -6,6 +6,7 @@ refuses to start without a real secret key.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -206,6 +207,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Where the admin lives: moving it off /admin/ spares it most drive-by login attempts.
+ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_URL):
+    raise ImproperlyConfigured(f"DJANGO_ADMIN_URL must be a path such as 'admin/' or 'staff/desk/'; got {ADMIN_URL!r}.")
 
 # The one renderer also drives the editors' live preview.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "intimacyhub.rendering.markdownify_preview"

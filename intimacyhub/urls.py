@@ -22,7 +22,7 @@ handler500 = "intimacyhub.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
     path("conditions/", include("conditions.urls")),
     path(

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -49,7 +50,7 @@ def newsroom(db, settings):
 
 
 def sign_in(page, username):
-    page.goto("/admin/login/?next=/admin/")
+    page.goto(reverse("admin:login") + "?next=" + reverse("admin:index"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -69,7 +70,7 @@ def add_inline(page, group_id, label):
 
 
 def write_article(page, *, title):
-    page.goto("/admin/articles/article/add/")
+    page.goto(reverse("admin:articles_article_add"))
     page.locator("#id_title").fill(title)
     page.locator("#id_summary").fill("What helps when worry gets in the way.")
     page.locator("#id_body").fill(BODY)
@@ -139,7 +140,7 @@ def test_an_editor_writes_previews_schedules_and_publishes_an_article(new_contex
     assert reader_view.goto(article.get_absolute_url()).status == 404
 
     # Publish now, from the list's action.
-    page.goto("/admin/articles/article/")
+    page.goto(reverse("admin:articles_article_changelist"))
     page.get_by_role("row", name=re.compile("Worry and closeness")).locator("input.action-select").check()
     page.locator("select[name='action']").select_option("publish_now")
     page.get_by_role("button", name="Go").click()
@@ -168,12 +169,12 @@ def test_a_writer_can_save_a_draft_but_has_no_way_to_publish(new_context, newsro
     article = Article.objects.get(slug="a-writers-draft")
     assert article.status == Article.Status.DRAFT and article.created_by == newsroom.users["wren"]
 
-    page.goto("/admin/articles/article/")
+    page.goto(reverse("admin:articles_article_changelist"))
     actions = page.locator("select[name='action'] option").evaluate_all("options => options.map(o => o.value)")
     assert "publish_now" not in actions
 
     # A forged "published" in the form is refused, not saved.
-    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.goto(reverse("admin:articles_article_change", args=[article.pk]))
     page.locator("#id_status").evaluate("select => select.add(new Option('Published', 'published', true, true))")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".field-status .errorlist")).to_contain_text("Select a valid choice")
@@ -190,7 +191,7 @@ def test_two_editors_saving_the_same_article_get_a_conflict_and_lose_nothing(new
         article=Article(slug="shared-draft", title="Shared draft", summary="First summary.", body="Text."),
         by=newsroom.users["edith"],
     )
-    change_url = f"/admin/articles/article/{article.pk}/change/"
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
     first, second = new_context().new_page(), new_context().new_page()
     sign_in(first, "edith")
     sign_in(second, "eddie")

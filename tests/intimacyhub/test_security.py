@@ -52,3 +52,25 @@ def test_login_never_redirects_off_the_site(client, target):
     assert response.status_code == 302
     location = response["Location"]
     assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+
+
+def test_the_admin_path_comes_from_the_environment():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
+        "DJANGO_DEBUG": "1",
+        "DJANGO_ADMIN_URL": "/staff/desk/",
+        "DJANGO_SETTINGS_MODULE": "intimacyhub.settings",
+    }
+    code = "import django; django.setup(); from django.urls import reverse; print(reverse('admin:index'))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "/staff/desk/", result.stderr
+
+
+def test_a_malformed_admin_path_is_refused_at_start_up():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
+        "DJANGO_DEBUG": "1",
+        "DJANGO_ADMIN_URL": "//evil.example/",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0 and "DJANGO_ADMIN_URL must be a path" in result.stderr
