@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from articles.models import Article, ArticleTag
 from conditions.models import Condition
@@ -37,7 +38,8 @@ class LatestArticlesFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.summary
+        # Feed readers treat descriptions as HTML; the summary is plain text.
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.published_at
@@ -70,7 +72,7 @@ class ConditionFeed(LatestArticlesFeed):
         return obj.get_absolute_url()
 
     def description(self, obj):
-        return f"New articles about {obj.name.lower()}."
+        return escape(f"New articles about {obj.name.lower()}.")
 
     def items(self, obj):
         return self.articles().filter(condition_links__condition=obj)[:FEED_ITEMS]
