@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PYTEST_ARGS ?=
 ARTICLES ?= 10000
 
-.PHONY: run install superuser lint check test test-sqlite test-postgres bench bench-peer clean
+.PHONY: run install browser-deps superuser lint check test test-sqlite test-postgres test-browser bench bench-peer clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,14 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core for the accessibility tests, exactly as package-lock.json pins it.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $(AXE)
+
+browser-deps: $(AXE)
 
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
@@ -34,10 +42,10 @@ check: install
 	DJANGO_DEBUG=1 $(PY) manage.py check --fail-level WARNING
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: install
+test-sqlite: install browser-deps
 	env -u DATABASE_URL INTIMACYHUB_TEST_DB=sqlite $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install browser-deps
 ifeq ($(strip $(DATABASE_URL)),)
 	.ci/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
 else
@@ -45,6 +53,10 @@ else
 endif
 
 test: lint check test-sqlite test-postgres
+
+# Only the browser tests, on SQLite (they also run inside test-sqlite and test-postgres).
+test-browser: install browser-deps
+	env -u DATABASE_URL INTIMACYHUB_TEST_DB=sqlite $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
@@ -61,4 +73,4 @@ bench-peer:
 	  --corpus $(CURDIR)/bench/data/corpus-$(ARTICLES).jsonl --out $(CURDIR)/bench/results/peer-$(ARTICLES).json
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts tests/browser/node_modules
