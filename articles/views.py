@@ -190,6 +190,13 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
             context["newer_article"] = visible.filter(newer_than(when, pk)).reverse().first()
         canonical_url = self.request.build_absolute_uri(article.get_absolute_url())
         context.update(
+            condition_links=article.condition_links.all(),
+            citations=article.citations.all(),
+            quote_links=article.quote_links.all(),
+            tag_links=article.tag_links.all(),
+            published_local=timezone.localtime(article.published_at) if article.published_at else None,
+        )
+        context.update(
             page_title=article.title,
             page_description=article.summary or article.title,
             canonical_url=canonical_url,

@@ -98,6 +98,18 @@ AXES_VERBOSE = False
 ROOT_URLCONF = "intimacyhub.urls"
 
 TEMPLATES = [
+    # The reader site: Jinja2 (see intimacyhub/templating.py for why). First,
+    # so a page's name finds its Jinja2 template; the admin's names miss here.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "intimacyhub.templating.environment",
+            "context_processors": ["intimacyhub.context_processors.site"],
+        },
+    },
+    # The admin and its overrides in templates/admin/.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

@@ -1,4 +1,6 @@
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.db import connection
@@ -37,7 +39,8 @@ def test_deep_pages_followed_by_cursor_skip_no_rows(client):
         ArticleFactory(published_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC) - dt.timedelta(days=d))
     url = "/articles/?page=3"
     first = client.get("/articles/?page=2")
-    next_url = first.context["next_page_url"]
+    next_url = html.unescape(re.search(r'<a rel="next" href="([^"]+)"', first.content.decode()).group(1))
+    assert "page=3" in next_url
     with CaptureQueriesContext(connection) as by_cursor:
         client.get(next_url)
     with CaptureQueriesContext(connection) as by_number:
