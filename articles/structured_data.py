@@ -21,11 +21,11 @@ def _citation(citation):
     return work
 
 
-def article_json_ld(article, *, url, request):
+def article_json_ld(article, *, url, request, citations, condition_links):
     """Return the JSON-LD for an article page: an Article, inside a
     MedicalWebPage with reviewedBy and lastReviewed when clinically reviewed.
 
-    Uses the article's prefetched citations and condition links.
+    `citations` and `condition_links` are the article's, already loaded.
     """
     data = {
         "@type": "Article",
@@ -39,7 +39,7 @@ def article_json_ld(article, *, url, request):
         data["dateModified"] = (article.updated_at or article.published_at).isoformat()
     if article.author:
         data["author"] = _person(article.author.name, request.build_absolute_uri(article.author.get_absolute_url()))
-    citations = [_citation(c) for c in article.citations.all()]
+    citations = [_citation(c) for c in citations]
     if citations:
         data["citation"] = citations
     about = [
@@ -48,7 +48,7 @@ def article_json_ld(article, *, url, request):
             "name": link.condition.name,
             "url": request.build_absolute_uri(link.condition.get_absolute_url()),
         }
-        for link in article.condition_links.all()
+        for link in condition_links
     ]
     if about:
         data["about"] = about

@@ -8,26 +8,24 @@ what readers cannot see, and those responses are never cached.
 import datetime as dt
 import re
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
+from articles import article_page
+from articles.models import Article, ArticleQuote, Author, Quote, Tag
 from articles.redirects import SlugRedirectMixin
-from articles.related import related_articles
 from articles.structured_data import article_json_ld
 from conditions.models import Condition
-from intimacyhub.pagination import KeysetPaginationMixin, newer_than, older_than, parse_page_number
+from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
 
 ARCHIVE_PAGE_SIZE = 12
 # Condition and author slugs are ASCII, tag slugs may be in any script.
 FILTER_VALUE_RE = re.compile(r"[-\w]{1,200}")
 HOME_ARTICLES = 6
-RECENT_ARTICLES = 5
-RELATED_ARTICLES = 4
 QUOTES_PAGE_SIZE = 20
 ARTICLES_PER_QUOTE = 5
 
@@ -157,19 +155,21 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
 
     def get_queryset(self):
         # Staff may preview drafts and scheduled articles; readers never.
-        user = self.request.user
-        base = Article.objects.all() if user.is_staff else self.readable_articles()
-        return base.select_related("author").prefetch_related(
-            Prefetch("citations", Citation.objects.order_by("position", "id")),
-            Prefetch(
-                "condition_links",
-                ArticleCondition.objects.select_related("condition").only(
-                    "article_id", "note_html", "condition__slug", "condition__name"
-                ),
-            ),
-            Prefetch("quote_links", ArticleQuote.objects.select_related("quote")),
-            Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
-        )
+        base = Article.objects.all() if self.request.user.is_staff else self.readable_articles()
+        return base.select_related("author")
+
+    def get_object(self, queryset=None):
+        if (
+            queryset is None
+            and not self.request.user.is_staff
+            and type(self).readable_articles is (ArticleDetailView.readable_articles)
+        ):
+            # Readers: the precompiled query (article_page.py), same rule.
+            article = article_page.published_article(self.kwargs["slug"])
+            if article is None:
+                raise Http404("No such article.")
+            return article
+        return super().get_object(queryset)
 
     def readable_articles(self):
         """The articles this page may show to someone who is not staff."""
@@ -178,30 +178,24 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        visible = self.published_articles().exclude(pk=article.pk)
+        # Readers only ever get published articles here; only staff may be previewing.
         context["is_preview"] = (
             self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists()
         )
-        context["recent_articles"] = visible[:RECENT_ARTICLES]
-        context["related_articles"] = related_articles(article, limit=RELATED_ARTICLES)
-        if article.published_at:
-            when, pk = article.published_at, article.pk
-            context["older_article"] = visible.filter(older_than(when, pk)).first()
-            context["newer_article"] = visible.filter(newer_than(when, pk)).reverse().first()
+        context.update(article_page.neighbours(article))
+        parts = article_page.article_parts(article)
+        context.update(parts)
+        condition_links, citations = parts["condition_links"], parts["citations"]
         canonical_url = self.request.build_absolute_uri(article.get_absolute_url())
         context.update(
-            condition_links=article.condition_links.all(),
-            citations=article.citations.all(),
-            quote_links=article.quote_links.all(),
-            tag_links=article.tag_links.all(),
             published_local=timezone.localtime(article.published_at) if article.published_at else None,
-        )
-        context.update(
             page_title=article.title,
             page_description=article.summary or article.title,
             canonical_url=canonical_url,
             og_type="article",
-            json_ld=article_json_ld(article, url=canonical_url, request=self.request),
+            json_ld=article_json_ld(
+                article, url=canonical_url, request=self.request, citations=citations, condition_links=condition_links
+            ),
         )
         return context
 

@@ -40,14 +40,19 @@ def db_clock(monkeypatch):
     """Set the database's idea of now, which published() compares against."""
     from django.db.models.functions import Now
 
+    from intimacyhub.compiled import forget_compiled
+
     def set_clock(when):
         def as_sql(self, compiler, connection, **extra):
             return "%s", [when]
 
         for name in ("as_sql", "as_sqlite", "as_postgresql", "as_mysql", "as_oracle"):
             monkeypatch.setattr(Now, name, as_sql, raising=False)
+        forget_compiled()  # queries compiled once per process hold the old clock
 
-    return set_clock
+    yield set_clock
+    monkeypatch.undo()
+    forget_compiled()
 
 
 @pytest.fixture

@@ -507,7 +507,7 @@ QUERY_COUNTS = {
     "/articles/": 1,  # the page (and one row more: is there a next page?)
     "/articles/?page=2": 2,  # keys of page 2 (index only), the page
     "/articles/?condition=anxiety&tag=consent&author=ada": 4,  # 3 filters, page
-    "{article}": 10,  # article, 4 prefetches, recent, pinned, related, older, newer
+    "{article}": 6,  # article and author, conditions, citations, quotes, tags, linked articles
     "/archive/{year}/": 2,  # page, months
     "/archive/{year}/{month}/": 1,
     "/conditions/": 1,
