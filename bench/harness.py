@@ -197,11 +197,15 @@ def start_gunicorn(env, logs, name, *, port=PORT, workers=2, access_log=None):
     raise RuntimeError("gunicorn did not answer within 60 s")
 
 
-def read_access_log(path):
-    """Yield (status, seconds, method, path, query) for each line start_gunicorn(access_log=) wrote."""
-    with open(path, encoding="utf-8", errors="replace") as lines:
+def read_access_log(path, offset=0):
+    """Yield (status, seconds, method, path, query) for each line start_gunicorn(access_log=) wrote.
+
+    `offset`: where to start reading (the file's size at an earlier moment).
+    """
+    with open(path, "rb") as lines:
+        lines.seek(offset)
         for line in lines:
-            parts = line.rstrip("\n").split(" ", 4)
+            parts = line.decode("utf-8", "replace").rstrip("\n").split(" ", 4)
             if len(parts) == 5 and parts[0].isdigit() and parts[1].isdigit():
                 yield int(parts[0]), int(parts[1]) / 1e6, parts[2], parts[3], parts[4]
 
