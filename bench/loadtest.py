@@ -319,8 +319,9 @@ def classify_save(*, status, location, change_path, page):
     `status` and `location` are the POST's answer. `page` tells what happened:
     after a redirect, the page it leads to (its messages); otherwise the
     answer itself. A save the form found stale is re-shown (200) with the
-    conflict; one that lost the race at the row lock after that check is
-    redirected back to the form with the conflict as a message.
+    conflict, and so is one that passed that check but lost the race at the
+    row lock; one losing that race twice is redirected back to the form with
+    the conflict as a message.
     """
     if status == 302:
         if urllib.parse.urlsplit(location or "").path != change_path:
@@ -328,7 +329,7 @@ def classify_save(*, status, location, change_path, page):
         if SUCCESS.search(page):
             return "landed", "saved"
         if REFUSED_MESSAGE.search(page):
-            return "refused", "conflict at the row lock"
+            return "refused", "conflict at the row lock, twice"
         return "error", "redirected back to the form without a success or conflict message"
     if status == 200:
         if REFUSED_FORM.search(page):
