@@ -146,9 +146,9 @@ def production_env(database_url, *, page_cache, **extra):
 
 def manage(env, *args, capture=True):
     """Run `manage.py ARGS` with `env`; return its standard output (None when not captured)."""
-    done = subprocess.run(
-        [str(PY), "manage.py", *map(str, args)], cwd=ROOT, env=env, check=True, capture_output=capture, text=True
-    )
+    done = subprocess.run([str(PY), "manage.py", *map(str, args)], cwd=ROOT, env=env, capture_output=capture, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}): {(done.stderr or '')[-2000:]}")
     return done.stdout
 
 

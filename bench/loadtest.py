@@ -368,13 +368,13 @@ def edit_once(browser, *, editor, article, change_path, marker, pause):
     return attempt | {"outcome": outcome, "how": how, "seconds": round(seconds, 3)}
 
 
-def run_editor(*, base, username, password, articles, token, until, attempts, lock, seed):
-    """Save the shared `articles` ({pk: change path}) again and again until `until` (monotonic)."""
+def run_editor(*, base, username, password, articles, token, until, stop, attempts, lock, seed):
+    """Save the shared `articles` ({pk: change path}) again and again until `until` (monotonic) or `stop`."""
     browser = Browser(base)
     sign_in(browser, username=username, password=password)
     rng = random.Random(seed)
     n = 0
-    while time.monotonic() < until:
+    while time.monotonic() < until and not stop.is_set():
         n += 1
         article = rng.choice(sorted(articles))
         result = edit_once(
@@ -535,8 +535,9 @@ def run(args, logs):
         wrk_out = logs / "loadtest-wrk.json"
         wrk = start_wrk("/", out=wrk_out, seconds=args.seconds, connections=args.readers, threads=2,
                         timeout=WRK_TIMEOUT, urls_file=urls_file, port=port)  # fmt: skip
-        until = time.monotonic() + args.seconds
-        with concurrent.futures.ThreadPoolExecutor(args.editors) as pool:
+        until, stop = time.monotonic() + args.seconds, threading.Event()
+        pool = concurrent.futures.ThreadPoolExecutor(args.editors)
+        try:
             futures = [
                 pool.submit(
                     run_editor,
@@ -546,6 +547,7 @@ def run(args, logs):
                     articles=edited,
                     token=token,
                     until=until,
+                    stop=stop,
                     attempts=attempts,
                     lock=lock,
                     seed=i,
@@ -554,6 +556,9 @@ def run(args, logs):
             ]
             for future in futures:
                 future.result()  # a failed sign-in ends the run here
+        finally:
+            stop.set()  # on failure or interrupt, the others stop after their current save
+            pool.shutdown()
         results["readers"] = _wrk_summary(finish_wrk(wrk, wrk_out), args.readers)
         wrk = None
         results["machine"]["loadavg_after"] = os.getloadavg()
