@@ -442,8 +442,16 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ArticleConflict:
+            # Someone saved between this form's check and its write; nothing was
+            # written, and their save has committed. Handle the request again:
+            # the form's own check now finds the conflict and shows it with the
+            # editor's text still in the form, as the message promises.
+            pass
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
         except services.ArticleConflict as conflict:
-            # Someone saved between this form's check and its write; nothing was written.
+            # Lost the race again, to a third save: refuse with a message.
             messages.error(request, conflict_message(conflict))
             return HttpResponseRedirect(request.path)
 

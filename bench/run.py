@@ -16,164 +16,44 @@ print a table.
 
 import argparse
 import json
-import math
 import os
 import platform
 import resource
-import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
-from http.client import HTTPConnection
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-DATA = BENCH / "data"
-RESULTS = BENCH / "results"
-PY = ROOT / ".venv" / "bin" / "python"
-HOST, PORT = "127.0.0.1", 8802
+from harness import (
+    BENCH,
+    DATA,
+    RESULTS,
+    Postgres,
+    ensure_corpus,
+    finish_wrk,
+    get,
+    log,
+    manage,
+    manage_script,
+    percentile,
+    production_env,
+    read_queries,
+    start_gunicorn,
+    start_wrk,
+    stop_process,
+    worker_peak_rss_mb,
+)
+
 WRK_CONNECTIONS = 8
 ARTICLE_URLS = 300
 
 
-def read_queries(path):
-    """Return the queries of a CLASS<TAB>QUERY file (a bare line is a query too); # starts a comment."""
-    queries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            queries.append(line.split("\t", 1)[-1].strip())
-    return queries
-
-
-def log(message):
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def pg_bin():
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(os.path.realpath(found)).parent
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-    if not candidates:
-        sys.exit("PostgreSQL server binaries not found: apt-get install -y postgresql")
-    return candidates[-1].parent
-
-
-class Postgres:
-    """A throwaway cluster listening on a unix socket only."""
-
-    def __init__(self):
-        self.bin = pg_bin()
-        self.dir = Path(tempfile.mkdtemp(prefix="intimacyhub-bench-pg."))
-        self.dir.chmod(0o755)
-        self.data = self.dir / "data"
-
-    def run(self, *cmd, **kwargs):
-        cmd = [str(c) for c in cmd]
-        if os.geteuid() == 0:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, **kwargs)
-
-    def start(self):
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, user="postgres")
-        self.run(self.bin / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                 "--locale=C.UTF-8")  # fmt: skip
-        with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(
-                f"\nlisten_addresses = ''\nunix_socket_directories = '{self.dir}'\n"
-                "shared_buffers = '512MB'\nwork_mem = '16MB'\nmaintenance_work_mem = '256MB'\n"
-                "effective_cache_size = '8GB'\nmax_connections = 50\n"
-            )
-        self.run(self.bin / "pg_ctl", "-D", self.data, "-l", self.dir / "server.log", "-w", "start")
-        self.run(self.bin / "createdb", "-h", self.dir, "-U", "postgres", "intimacyhub")
-        return f"postgres://postgres@{str(self.dir).replace('/', '%2F')}/intimacyhub"
-
-    def psql(self, sql):
-        return self.run(self.bin / "psql", "-h", self.dir, "-U", "postgres", "-d", "intimacyhub", "-tAc", sql).stdout
-
-    def stop(self):
-        if (self.data / "postmaster.pid").exists():
-            log("stopping PostgreSQL")
-            subprocess.run(
-                (["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else [])
-                + [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
-                capture_output=True,
-            )
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def get(path):
-    conn = HTTPConnection(HOST, PORT, timeout=60)
-    try:
-        start = time.perf_counter()
-        conn.request("GET", path)
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, body, time.perf_counter() - start
-    finally:
-        conn.close()
-
-
-def percentile(sorted_values, p):
-    k = max(0, min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values)) - 1))
-    return sorted_values[k]
-
-
-def start_gunicorn(env, logs, name):
-    logfile = open(logs / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "intimacyhub.wsgi:application", "--workers", "2",
-         "--worker-class", "sync", "--bind", f"{HOST}:{PORT}", "--error-logfile", "-", "--no-control-socket"],
-        cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {logfile.name}")
-        try:
-            if get("/healthz")[0] == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("gunicorn did not answer within 60 s")
-
-
-def worker_peak_rss_mb(master):
-    peaks = []
-    for child in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split():
-        for line in Path(f"/proc/{child}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return round(max(peaks), 1) if peaks else None
-
-
-def stop_gunicorn(proc):
-    if proc and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def wrk(name, path, logs, seconds, urls_file=None):
     out = logs / f"wrk-{name}.json"
-    env = dict(os.environ, WRK_OUT=str(out), WRK_URLS=str(urls_file or ""))
-    subprocess.run(
-        ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s", "-s",
-         str(BENCH / "wrk_report.lua"), f"http://{HOST}:{PORT}{path}"],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    report = json.loads(out.read_text())
+    proc = start_wrk(path, out=out, seconds=seconds, connections=WRK_CONNECTIONS, urls_file=urls_file)
+    report = finish_wrk(proc, out)
     secs = report["duration_us"] / 1e6
     result = {
         "target": f"{path} ({name})",
@@ -223,17 +103,10 @@ def main():
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install -y wrk (make bench installs it)")
     n = args.articles
-    DATA.mkdir(parents=True, exist_ok=True)
+    corpus = ensure_corpus(n, args.corpus)
     RESULTS.mkdir(parents=True, exist_ok=True)
     logs = DATA / "logs"
     logs.mkdir(exist_ok=True)
-    corpus = args.corpus or DATA / f"corpus-{n}.jsonl"
-    if not corpus.exists():
-        log(f"generating corpus: {n} articles")
-        with open(corpus, "w") as out:
-            subprocess.run(
-                [sys.executable, str(BENCH / "make_corpus.py"), "--articles", str(n)], stdout=out, check=True
-            )
     published = []
     with open(corpus, encoding="utf-8") as f:
         for line in f:
@@ -257,27 +130,16 @@ def main():
     try:
         log("starting a throwaway PostgreSQL cluster")
         database_url = pg.start()
-        env = dict(
-            os.environ,
-            DATABASE_URL=database_url,
-            DJANGO_DEBUG="0",
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_ALLOWED_HOSTS=HOST,
-            DJANGO_SECURE_SSL_REDIRECT="0",
-            DJANGO_CONN_MAX_AGE="600",
-            # The page cache is on by default in production: the figures below
-            # are uncached pages, then the article page again with the cache on.
-            INTIMACYHUB_PAGE_CACHE="0",
-            PYTHONUNBUFFERED="1",
-        )
-        manage = [str(PY), "manage.py"]
-        subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
-        subprocess.run([*manage, "collectstatic", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+        # The page cache is on by default in production: the figures below
+        # are uncached pages, then the article page again with the cache on.
+        env = production_env(database_url, page_cache=False)
+        manage(env, "migrate", "--noinput")
+        manage(env, "collectstatic", "--noinput")
 
         log(f"importing {corpus.name}")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([*manage, "import_content", str(corpus)], cwd=ROOT, env=env, check=True)
+        manage(env, "import_content", corpus, capture=False)
         import_s = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         pg.psql("VACUUM ANALYZE")
@@ -289,12 +151,9 @@ def main():
         log(f"  import: {results['import']}")
 
         log("counting SQL queries per page")
-        count_env = dict(env, BENCH_QUERIES=str(args.queries), BENCH_URLS=str(urls_file))
-        counted = subprocess.run(
-            [*manage, "shell", "-c", (BENCH / "count_queries.py").read_text()],
-            cwd=ROOT, env=count_env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        results["queries"] = json.loads(counted.stdout.strip().splitlines()[-1])
+        results["queries"] = manage_script(
+            env, "count_queries.py", BENCH_QUERIES=str(args.queries), BENCH_URLS=str(urls_file)
+        )
         pages = results["queries"]["pages"]
         log(f"  SQL per page: { {k: v['queries'] for k, v in pages.items()} }")
 
@@ -321,13 +180,13 @@ def main():
         }
         results["worker_peak_rss_mb"] = worker_peak_rss_mb(gunicorn)
 
-        stop_gunicorn(gunicorn)
+        stop_process(gunicorn)
         gunicorn = start_gunicorn(dict(env, INTIMACYHUB_PAGE_CACHE="1"), logs, f"{n}-cached")
         log("page cache on: the article page again, after filling both workers' caches")
         wrk("warmup-cached", "/", logs, 10, urls_file)
         results["pages_cached"] = {"article": wrk("article-cached", "/articles/", logs, args.seconds, urls_file)}
     finally:
-        stop_gunicorn(gunicorn)
+        stop_process(gunicorn)
         pg.stop()
 
     out = args.out or RESULTS / f"results-{n}.json"

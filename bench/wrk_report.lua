@@ -24,8 +24,8 @@ function done(summary, latency, requests)
   local f = io.open(os.getenv("WRK_OUT"), "w")
   f:write(string.format(
     '{"requests": %d, "duration_us": %d, "errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
-    .. '"latency_us": {"p50": %d, "p90": %d, "p99": %d, "max": %d}}\n',
+    .. '"latency_us": {"p50": %d, "p90": %d, "p95": %d, "p99": %d, "max": %d}}\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99), latency.max))
   f:close()
 end

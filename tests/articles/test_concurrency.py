@@ -3,10 +3,26 @@ import time
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
 
 from articles import services
 from articles.models import Article
+from tests.admin_forms import admin_form_data
 from tests.factories import ArticleFactory, UserFactory
+
+
+def save_and_hold(*, article, by, title, saved, release):
+    """Save `title` over version 1 in a transaction, set `saved`, and keep the row locked until release() returns."""
+    try:
+        with transaction.atomic():
+            current = Article.objects.get(pk=article.pk)
+            current.title = title
+            services.article_save(article=current, by=by, expected_version=1)
+            saved.set()
+            release()
+    finally:
+        connection.close()
 
 
 @pytest.mark.postgres
@@ -18,16 +34,9 @@ def test_of_two_truly_simultaneous_saves_the_second_is_refused(roles):
     results = {}
 
     def first():
-        try:
-            with transaction.atomic():
-                mine = Article.objects.get(pk=article.pk)
-                mine.title = "First"
-                services.article_save(article=mine, by=editor, expected_version=1)
-                first_saved.set()
-                release.wait(10)  # hold the row while the second save starts
-            results["first"] = "saved"
-        finally:
-            connection.close()
+        # Hold the row while the second save starts.
+        save_and_hold(article=article, by=editor, title="First", saved=first_saved, release=lambda: release.wait(10))
+        results["first"] = "saved"
 
     def second():
         try:
@@ -53,3 +62,46 @@ def test_of_two_truly_simultaneous_saves_the_second_is_refused(roles):
     assert results == {"first": "saved", "second": "refused"}
     stored = Article.objects.get(pk=article.pk)
     assert (stored.title, stored.version) == ("First", 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_form_save_that_loses_the_race_at_the_row_lock_keeps_the_editors_text(roles):
+    # The form's check passes (their save has not committed yet); the write
+    # then waits for their row lock and finds a newer version. Seen under
+    # `make loadtest`: the admin answered with a redirect to a fresh form,
+    # dropping the text while its message said "Your edits are still in the form".
+    other = UserFactory(username="oona", role="Editor")
+    article = ArticleFactory(title="Original", body="Their body.")
+    client = Client()
+    client.force_login(UserFactory(username="eda", role="Editor"))
+    path = reverse("admin:articles_article_change", args=[article.pk])
+    mine = admin_form_data(client.get(path), body="My careful rewrite.")
+    holding = threading.Event()
+
+    def until_the_admin_waits_on_the_row():
+        with connection.cursor() as cursor:
+            for _ in range(200):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    return
+                time.sleep(0.05)
+
+    thread = threading.Thread(
+        target=save_and_hold,
+        kwargs={"article": article, "by": other, "title": "Their title", "saved": holding,
+                "release": until_the_admin_waits_on_the_row},
+    )  # fmt: skip
+    thread.start()
+    holding.wait(10)
+    response = client.post(path, mine)
+    thread.join(20)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "Not saved: oona saved this article" in str(form.non_field_errors())
+    assert form["body"].value() == "My careful rewrite."
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.title, stored.body, stored.version) == ("Their title", "Their body.", 2)
