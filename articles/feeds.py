@@ -1,12 +1,16 @@
 """RSS 2.0 and Atom feeds of the newest published articles, site-wide and per condition."""
 
+import io
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.http import http_date
 
 from articles.models import Article, ArticleTag
 from conditions.models import Condition
@@ -17,6 +21,21 @@ FEED_ITEMS = 20
 class LatestArticlesFeed(Feed):
     description = "New articles on intimacy and mental health, with sources."
 
+    def __call__(self, request, *args, **kwargs):
+        # Django's Feed, but the XML is written to a buffer and handed to the
+        # response once: the feed generator's hundreds of small writes to
+        # the response each cost an encode and a list append.
+        try:
+            obj = self.get_object(request, *args, **kwargs)
+        except ObjectDoesNotExist as exc:
+            raise Http404("Feed object does not exist.") from exc
+        feedgen = self.get_feed(obj, request)
+        buffer = io.StringIO()
+        feedgen.write(buffer, "utf-8")
+        response = HttpResponse(buffer.getvalue(), content_type=feedgen.content_type)
+        response.headers["Last-Modified"] = http_date(feedgen.latest_post_date().timestamp())
+        return response
+
     def title(self):
         return settings.INTIMACYHUB_SITE_NAME
 
@@ -24,15 +43,24 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:list")
 
     def items(self):
-        return self.articles()[:FEED_ITEMS]
+        return self.with_tags(self.articles()[:FEED_ITEMS])
 
     def articles(self):
-        return (
-            Article.objects.published()
-            .select_related("author")
-            .prefetch_related(Prefetch("tag_links", ArticleTag.objects.select_related("tag")))
-            .defer("body", "body_html")
-        )
+        return Article.objects.published().for_listing()
+
+    def with_tags(self, articles):
+        """The articles, each with `tag_names` in the article's order, from one more query."""
+        articles = list(articles)
+        names = {a.pk: [] for a in articles}
+        for article_id, name in (
+            ArticleTag.objects.filter(article_id__in=list(names))
+            .order_by("position", "id")
+            .values_list("article_id", "tag__name")
+        ):
+            names[article_id].append(name)
+        for article in articles:
+            article.tag_names = names[article.pk]
+        return articles
 
     def item_title(self, item):
         return item.title
@@ -51,7 +79,7 @@ class LatestArticlesFeed(Feed):
         return item.author.name if item.author else None
 
     def item_categories(self, item):
-        return [link.tag.name for link in item.tag_links.all()]
+        return item.tag_names
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
@@ -75,4 +103,4 @@ class ConditionFeed(LatestArticlesFeed):
         return escape(f"New articles about {obj.name.lower()}.")
 
     def items(self, obj):
-        return self.articles().filter(condition_links__condition=obj)[:FEED_ITEMS]
+        return self.with_tags(self.articles().filter(condition_links__condition=obj)[:FEED_ITEMS])

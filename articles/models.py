@@ -6,11 +6,11 @@ import reversion
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
-from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from conditions.models import SLUG_PATTERN, Condition
+from intimacyhub.links import url
 from intimacyhub.rendering import render_markdown
 
 WORDS_PER_MINUTE = 200
@@ -59,7 +59,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return url("articles:author", self.slug)
 
 
 class Tag(models.Model):
@@ -73,7 +73,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:tag", kwargs={"slug": self.slug})
+        return url("articles:tag", self.slug)
 
 
 class Quote(models.Model):
@@ -98,7 +98,7 @@ class Quote(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:quotes") + f"#quote-{self.pk}"
+        return url("articles:quotes") + f"#quote-{self.pk}"
 
     @staticmethod
     def fingerprint_for(text, attribution):
@@ -186,7 +186,7 @@ class Article(models.Model):
         search.index_article(self)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return url("articles:detail", self.slug)
 
     def render(self, *, citation_keys=None):
         """Set `body_html` from the body and the citation keys (in order)."""
@@ -230,7 +230,7 @@ class ArticleSlugRedirect(models.Model):
         return f"{self.old_slug} → {self.article.slug}"
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.old_slug})
+        return url("articles:detail", self.old_slug)
 
 
 class ArticleCondition(models.Model):

@@ -8,14 +8,14 @@ what readers cannot see, and those responses are never cached.
 import datetime as dt
 import re
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles import article_page
+from articles import page_queries
 from articles.models import Article, ArticleQuote, Author, Quote, Tag
 from articles.redirects import SlugRedirectMixin
 from articles.structured_data import article_json_ld
@@ -25,7 +25,6 @@ from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
 ARCHIVE_PAGE_SIZE = 12
 # Condition and author slugs are ASCII, tag slugs may be in any script.
 FILTER_VALUE_RE = re.compile(r"[-\w]{1,200}")
-HOME_ARTICLES = 6
 QUOTES_PAGE_SIZE = 20
 ARTICLES_PER_QUOTE = 5
 
@@ -62,17 +61,7 @@ class HomeView(PublishedArticlesMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["articles"] = self.published_articles()[:HOME_ARTICLES]
-        context["conditions"] = Condition.objects.only("slug", "name", "summary")
-        # The featured quote: the first quote of the newest article that features any.
-        newest_quoting = Article.objects.published().filter(Exists(ArticleQuote.objects.filter(article=OuterRef("pk"))))
-        context["featured_quote"] = (
-            ArticleQuote.objects.filter(article=Subquery(newest_quoting.values("pk")[:1]))
-            .select_related("quote", "article")
-            .only("quote__text", "quote__attribution", "quote__source", "article__slug", "article__title")
-            .order_by("position", "id")
-            .first()
-        )
+        context.update(page_queries.home())
         context["page_description"] = "Calm, sourced writing on intimacy and mental health."
         return context
 
@@ -164,8 +153,8 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
             and not self.request.user.is_staff
             and type(self).readable_articles is (ArticleDetailView.readable_articles)
         ):
-            # Readers: the precompiled query (article_page.py), same rule.
-            article = article_page.published_article(self.kwargs["slug"])
+            # Readers: the precompiled query (page_queries.py), same rule.
+            article = page_queries.published_article(self.kwargs["slug"])
             if article is None:
                 raise Http404("No such article.")
             return article
@@ -182,8 +171,8 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         context["is_preview"] = (
             self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists()
         )
-        context.update(article_page.neighbours(article))
-        parts = article_page.article_parts(article)
+        context.update(page_queries.neighbours(article))
+        parts = page_queries.article_parts(article)
         context.update(parts)
         condition_links, citations = parts["condition_links"], parts["citations"]
         canonical_url = self.request.build_absolute_uri(article.get_absolute_url())

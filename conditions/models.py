@@ -1,7 +1,7 @@
 from django.db import models
-from django.urls import reverse
 from markdownx.models import MarkdownxField
 
+from intimacyhub.links import url
 from intimacyhub.rendering import render_markdown
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -37,4 +37,4 @@ class Condition(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("conditions:detail", kwargs={"slug": self.slug})
+        return url("conditions:detail", self.slug)

@@ -12,16 +12,17 @@ Missing variables render as nothing, as in Django's templates.
 """
 
 import datetime as dt
-import functools
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS
 from django.utils.text import Truncator
 from jinja2 import Environment, Undefined
 from markupsafe import Markup
+
+from intimacyhub.links import url
 
 # Inside <script>, HTML does not end at quotes but at "</script" (and "<!--"
 # changes parsing), so no "<", ">" or "&" may survive. JSON allows writing any
@@ -35,20 +36,6 @@ def json_ld(value):
     return Markup(f'<script type="application/ld+json">{payload}</script>')  # noqa: S704 (escaped above)
 
 
-@functools.lru_cache(maxsize=4096)
-def _reverse(prefix, urlconf, name, args):
-    return reverse(name, urlconf=urlconf, args=args)
-
-
-def url(name, *args):
-    """`{{ url("articles:detail", slug) }}`: reverse(), remembered per process.
-
-    The URL patterns do not change while a process runs; the script prefix
-    and URL configuration are part of the key all the same.
-    """
-    return _reverse(get_script_prefix(), get_urlconf(), name, args)
-
-
 def date(value, format_string="N j, Y"):
     """Django's `date` filter: the value in the site's time zone, in Django's date format syntax."""
     if value in (None, ""):
@@ -57,6 +44,8 @@ def date(value, format_string="N j, Y"):
         value = timezone.localtime(value)
     if format_string == "c":
         return value.isoformat()
+    if format_string == "F j, Y":  # the site's date format: the same, minus the format parser
+        return f"{MONTHS[value.month]} {value.day}, {value.year}"
     return dateformat.format(value, format_string)
 
 

@@ -1,4 +1,4 @@
-"""The article page's data, in six queries of precompiled SQL.
+"""The data of the two busiest pages, the article page and the home page, in precompiled SQL.
 
 The article page is the page readers land on most, and it showed most of
 what an article links to: its author, conditions, citations, quotes, tags,
@@ -14,10 +14,13 @@ is still `Article.objects.published()`), but compiled once per process
 6. one union of the few other articles the page links to: the recent
    posts, previous and next, and the stored related candidates
    (`Article.related_ids`), all through `published()`.
+
+The home page's three queries (newest articles, conditions, the featured
+quote) take no parameters at all.
 """
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
 from conditions.models import Condition
@@ -110,10 +113,14 @@ def published_article(slug, *, using=DEFAULT_DB_ALIAS):
     if not rows:
         return None
     row = rows[0]
-    count = len(_ARTICLE_FIELDS)
-    article = Article.from_db(using, _ARTICLE_FIELDS, row[:count])
-    author_id, name, author_slug = row[count:]
-    author = Author.from_db(using, _AUTHOR_FIELDS, (author_id, name, author_slug)) if author_id else None
+    return _article_with_author(_ARTICLE_FIELDS, row, using)
+
+
+def _article_with_author(fields, row, using):
+    """An Article from `row`: its `fields`, then the author's id, name and slug."""
+    article = Article.from_db(using, fields, row[: len(fields)])
+    author_row = row[len(fields) :]
+    author = Author.from_db(using, _AUTHOR_FIELDS, author_row) if author_row[0] is not None else None
     Article.author.field.set_cached_value(article, author)
     return article
 
@@ -166,3 +173,41 @@ def neighbours(article, *, using=DEFAULT_DB_ALIAS):
     by_id = {a.pk: a for a in rows}
     context["related_articles"] = [by_id[pk] for pk in related_ids if pk in by_id][:RELATED_ARTICLES]
     return context
+
+
+HOME_ARTICLES = 6
+_CARD_FIELDS = ["id", "slug", "title", "summary", "published_at", "updated_at"]
+
+_HOME_ARTICLES = CompiledQuery(
+    lambda: Article.objects.published().values_list(*_CARD_FIELDS, "author__id", "author__name", "author__slug")[
+        :HOME_ARTICLES
+    ],
+    (),
+)
+_CONDITIONS_INDEX = CompiledQuery(lambda: Condition.objects.values_list("id", "slug", "name", "summary"), ())
+
+
+def _featured_quote():
+    # The first quote of the newest published article that features any.
+    newest_quoting = Article.objects.published().filter(Exists(ArticleQuote.objects.filter(article=OuterRef("pk"))))
+    return (
+        ArticleQuote.objects.filter(article=Subquery(newest_quoting.values("pk")[:1]))
+        .order_by("position", "id")
+        .values_list("quote__text", "quote__attribution", "quote__source", "article__slug", "article__title")[:1]
+    )
+
+
+_FEATURED_QUOTE = CompiledQuery(_featured_quote, ())
+
+
+def home(*, using=DEFAULT_DB_ALIAS):
+    """Return the home page's `articles` (cards), `conditions` and `featured_quote`."""
+    articles = [_article_with_author(_CARD_FIELDS, row, using) for row in _HOME_ARTICLES.rows(using=using)]
+    fields = ["id", "slug", "name", "summary"]
+    conditions = [Condition.from_db(using, fields, row) for row in _CONDITIONS_INDEX.rows(using=using)]
+    featured = None
+    for text, attribution, source, slug, title in _FEATURED_QUOTE.rows(using=using):
+        featured = ArticleQuote()
+        featured.quote = Quote(text=text, attribution=attribution, source=source)
+        featured.article = Article(slug=slug, title=title)
+    return {"articles": articles, "conditions": conditions, "featured_quote": featured}
