@@ -68,6 +68,7 @@ from django.db.models.functions import Now
 from django.http import HttpResponse
 
 from articles.models import Article
+from intimacyhub.compiled import CompiledQuery
 from intimacyhub.models import ContentGeneration
 
 logger = logging.getLogger(__name__)
@@ -118,23 +119,22 @@ def current_generation():
     None before the first write and when a scheduled article's time has come;
     a new generation is started then, for the requests that follow.
     """
-    # Built once, compiled per request: this runs on every cached hit, and
-    # compiling is a fraction of what building a queryset costs.
-    sql, params = _generation_query().clone().get_compiler(DEFAULT_DB_ALIAS).as_sql()
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    # Compiled once per process: this runs on every cached hit.
+    rows = _GENERATION.rows()
+    row = rows[0] if rows else None
     if row is None or row[1]:
         _new_generation(using=DEFAULT_DB_ALIAS)
         return None
     return row[0]
 
 
-@functools.cache
 def _generation_query():
     # Now() is the database's clock, the one published() compares with.
     due = ExpressionWrapper(Q(next_publication_at__lte=Now()), output_field=BooleanField())
-    return ContentGeneration.objects.filter(id=SINGLETON).annotate(due=due).values_list("token", "due").query
+    return ContentGeneration.objects.filter(id=SINGLETON).annotate(due=due).values_list("token", "due")
+
+
+_GENERATION = CompiledQuery(_generation_query, ())
 
 
 @functools.cache
