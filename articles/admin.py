@@ -32,6 +32,7 @@ from articles.models import (
     Tag,
     review_interval,
 )
+from intimacyhub.forms import UnixNewlinesForm
 from intimacyhub.rendering import citation_keys_in
 
 MARKDOWN_WIDGET = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
@@ -45,6 +46,7 @@ class ArticlePartInline:
     """Let the article's role rules, not per-model permissions, decide who edits its parts."""
 
     extra = 0
+    form = UnixNewlinesForm
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("articles.view_article")
@@ -176,7 +178,7 @@ def conflict_message(conflict):
     )
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(UnixNewlinesForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     user = None  # set per request by ArticleAdmin.get_form

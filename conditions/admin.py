@@ -2,6 +2,7 @@ from django.contrib import admin
 from markdownx.admin import MarkdownxModelAdmin
 
 from conditions.models import Condition
+from intimacyhub.forms import UnixNewlinesForm
 
 
 @admin.register(Condition)
@@ -9,3 +10,4 @@ class ConditionAdmin(MarkdownxModelAdmin):
     list_display = ["name", "slug", "modified"]
     search_fields = ["name", "slug", "summary"]
     prepopulated_fields = {"slug": ["name"]}
+    form = UnixNewlinesForm

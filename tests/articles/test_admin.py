@@ -69,6 +69,21 @@ def test_saving_the_form_goes_through_the_services(editor_client, editor):
     assert services.last_saved_by(article=stored) == editor
 
 
+def test_text_is_stored_with_the_newlines_of_the_content_file_not_the_browsers(editor_client):
+    article = ArticleFactory(body="First line.\n\nSecond line.")
+    ArticleConditionFactory(article=article, note="One.\nTwo.")
+    form = editor_client.get(change_url(article))
+    data = admin_form_data(form)
+    # What a browser sends for the same textareas.
+    data["body"] = data["body"].replace("\n", "\r\n")
+    data["condition_links-0-note"] = "One.\r\nTwo.\rThree."
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    stored = fresh(article)
+    assert stored.body == "First line.\n\nSecond line."
+    assert stored.condition_links.get().note == "One.\nTwo.\nThree."
+
+
 def test_a_stale_form_is_refused_with_what_the_other_editor_changed(editor_client, editor):
     other = UserFactory(username="oona", role="Editor")
     article = ArticleFactory(title="Original")
