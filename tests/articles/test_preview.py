@@ -87,9 +87,9 @@ def test_only_people_who_may_edit_the_article_make_links(writer_client, reviewer
 def test_a_share_preview_page_takes_a_fixed_number_of_queries(editor, client, django_assert_num_queries):
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     link = shared(article, editor)
-    # token check, the article, its citations, conditions, quotes and tags, pinned related posts,
-    # is it published, recent posts (a draft has no date, so no previous/next and no related shortlist)
-    with django_assert_num_queries(9):
+    # token check, the article, its citations, conditions, quotes and tags, is it published,
+    # recent posts (a draft has no date, so no previous/next; no stored related posts, so no query)
+    with django_assert_num_queries(8):
         assert client.get(link).status_code == 200
 
 
