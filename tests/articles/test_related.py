@@ -3,6 +3,7 @@ import io
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles import related, services
@@ -302,3 +303,21 @@ def test_reading_related_posts_takes_one_query(django_assert_num_queries):
     page_article = loaded(article)
     with django_assert_num_queries(1):
         assert len(related_articles(page_article)) == 4
+
+
+def test_the_refresh_related_command_recomputes_every_list_or_those_changed_since():
+    condition = ConditionFactory()
+    first, second = (article_with(conditions=[condition], published_at=days_ago(d)) for d in (2, 1))
+    out = io.StringIO()
+    call_command("refresh_related", stdout=out)
+    assert "2 list(s) changed" in out.getvalue()
+    assert stored(first) == [second.pk]
+
+    Article.objects.filter(pk=first.pk).update(related_ids=[], modified=days_ago(30))
+    Article.objects.filter(pk=second.pk).update(related_ids=[], modified=days_ago(0))
+    call_command("refresh_related", "--since", days_ago(1).date().isoformat(), stdout=io.StringIO())
+    # The article modified since, and the one now in its list.
+    assert (stored(first), stored(second)) == ([second.pk], [first.pk])
+
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("refresh_related", "--since", "yesterday")
