@@ -227,6 +227,8 @@ def test_lists_naming_finds_every_list_that_holds_an_article():
     assert related.lists_naming([c.pk]) == {a.pk, b.pk}
     assert related.lists_naming([b.pk, a.pk]) == {a.pk}
     assert related.lists_naming([]) == set()
+    many = [b.pk, *range(10**6, 10**6 + 200)]  # the other way of asking, for long lists of ids
+    assert related.lists_naming(many) == {a.pk}
 
 
 # ---------------------------------------------------------------- in bulk
