@@ -170,10 +170,12 @@ def lists_naming(article_ids):
             )
             found.update(pk for (pk,) in cursor.fetchall())
         elif connection.vendor == "postgresql":
-            # Each list's elements against a (hashed) array: about 300 ms at 100,000, however many ids.
+            # Every list's elements, hash-joined to the ids (`= ANY(%s)` would
+            # compare each element with every id): one scan, however many ids.
             cursor.execute(
-                f"SELECT a.id FROM {table} a WHERE EXISTS ("
-                "SELECT 1 FROM jsonb_array_elements_text(a.related_ids) e(v) WHERE e.v::bigint = ANY(%s))",
+                f"SELECT DISTINCT a.id FROM {table} a "
+                "CROSS JOIN LATERAL jsonb_array_elements_text(a.related_ids) AS e(v) "
+                "JOIN unnest(%s::bigint[]) AS w(id) ON w.id = e.v::bigint",
                 [ids],
             )
             found.update(pk for (pk,) in cursor.fetchall())
