@@ -33,6 +33,7 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
+from articles.related import refresh_around
 from articles.services import history_queryset, record_baseline
 from conditions.models import Condition
 from intimacyhub.pagecache import content_changed
@@ -602,6 +603,7 @@ def _write(conditions, articles, result):
         for article in history_queryset().filter(id__in=updated_ids[start : start + BATCH]):
             reversion.add_to_revision(article)
     search.index_articles(reindex | {article_ids[slug] for slug in changed})
+    refresh_around(article_ids[slug] for slug in changed)
 
 
 def _write_conditions(conditions, result):

@@ -133,6 +133,10 @@ class Article(models.Model):
     related = models.ManyToManyField(
         "self", through="RelatedArticle", symmetrical=False, related_name="pinned_by", blank=True
     )
+    # The best related posts, best first, pinned ones first: computed when
+    # articles are written (articles/related.py), filtered through
+    # published() when read, so a withdrawn article never shows.
+    related_ids = models.JSONField(default=list, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -23,14 +23,15 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
+from articles.related import RELATED_CANDIDATES
 from conditions.models import Condition
 from intimacyhub.compiled import CompiledQuery
 
 RECENT_ARTICLES = 5
 RELATED_ARTICLES = 4
-# How many stored related candidates the page considers: more than it shows,
-# so candidates readers may not see (withdrawn since) leave no gap.
-RELATED_SLOTS = 12
+# The page considers every stored related candidate, more than it shows, so
+# candidates readers may not see (withdrawn since) leave no gap.
+RELATED_SLOTS = RELATED_CANDIDATES
 
 _ARTICLE_FIELDS = [f.attname for f in Article._meta.concrete_fields]
 _AUTHOR_FIELDS = ["id", "name", "slug"]
@@ -161,7 +162,7 @@ def neighbours(article, *, using=DEFAULT_DB_ALIAS):
     the union holds the true newest few, the true previous and next, and
     every visible candidate, and no other row can outrank them.
     """
-    related_ids = [pk for pk in getattr(article, "related_ids", []) if pk != article.pk][:RELATED_SLOTS]
+    related_ids = [pk for pk in article.related_ids if pk != article.pk][:RELATED_SLOTS]
     slots = related_ids + [0] * (RELATED_SLOTS - len(related_ids))  # 0 is no article's id
     rows = [Article.from_db(using, _NEIGHBOUR_FIELDS, row) for row in _NEIGHBOURS.rows(article.pk, *slots, using=using)]
     rows.sort(key=lambda a: (a.published_at, a.pk), reverse=True)

@@ -21,7 +21,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from articles import search
+from articles import related, search
 from articles.models import (
     Article,
     ArticleCondition,
@@ -256,6 +256,9 @@ def article_save(
             article.render()  # never store a body_html that lags behind the body
             article.save()
         _record(article, by=by, comment=comment)
+    # Its status, date, title or summary may have changed; links saved after
+    # this (the admin's inlines) are followed by article_render().
+    related.refresh_around([article.pk])
     return article
 
 
@@ -265,8 +268,10 @@ def article_render(*, article: Article) -> Article:
     article.render()
     Article.objects.filter(pk=article.pk).update(body_html=article.body_html)
     # The article's own save indexed it before its condition links were
-    # written; index it again with the condition names it now has.
+    # written; index it again with the condition names it now has, and
+    # recompute related posts with its conditions, tags and pins.
     search.index_article(article)
+    related.refresh_around([article.pk])
     if reversion.is_active():
         # Re-serialize: the revision must hold the final body_html and children.
         reversion.add_to_revision(article)
@@ -283,6 +288,9 @@ def _set_status(article, *, by, expected_version, status, published_at, comment)
         current.version += 1
         current.save(update_fields=["status", "published_at", "version", "modified"])
         _record(current, by=by, comment=comment)
+        # Published: it enters its neighbours' lists. Withdrawn: it leaves
+        # every stored list (readers stopped seeing it there at once anyway).
+        related.refresh_around([current.pk])
     return current
 
 
@@ -338,7 +346,9 @@ def article_delete(*, article: Article, by: User) -> None:
         record_baseline(article_ids=[article.pk])
         with reversion.create_revision():
             _record(Article.objects.get(pk=article.pk), by=by, comment="Deleted.")
+        pk = article.pk
         article.delete()
+        related.refresh_around([pk])
 
 
 def article_rotate_preview_token(*, article: Article, by: User) -> Article:

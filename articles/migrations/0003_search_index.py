@@ -89,23 +89,10 @@ POSTGRES_REVERSE = [
     "DROP TABLE IF EXISTS search_document",
 ]
 
-SQLITE = [
-    """
-    CREATE VIRTUAL TABLE search_fts USING fts5(
-        title, meta, lead, body,
-        tokenize = 'porter unicode61 remove_diacritics 2'
-    )
-    """,
-    # Publication times beside the FTS table: reading them there would read each row's body.
-    "CREATE TABLE search_document (article_id INTEGER PRIMARY KEY, published_at TEXT NOT NULL)",
-    "CREATE INDEX search_document_published_at ON search_document (published_at)",
-    "CREATE TABLE search_term (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE, df INTEGER NOT NULL DEFAULT 0)",
-    "CREATE VIRTUAL TABLE search_term_trigram USING fts5(word, content='search_term', content_rowid='id', tokenize='trigram')",
-    """
-    CREATE TRIGGER search_term_trigram_insert AFTER INSERT ON search_term BEGIN
-        INSERT INTO search_term_trigram (rowid, word) VALUES (new.id, new.word);
-    END
-    """,
+# Triggers on articles_article itself. SQLite drops them whenever Django
+# rebuilds that table (adding a NOT NULL column does), so a later migration
+# that rebuilds it runs these again (0004_article_related_ids).
+SQLITE_ARTICLE_TRIGGERS = [
     """
     CREATE TRIGGER search_follow_article_delete AFTER DELETE ON articles_article BEGIN
         DELETE FROM search_fts WHERE rowid = old.id;
@@ -125,6 +112,26 @@ SQLITE = [
         UPDATE search_document SET published_at = new.published_at WHERE article_id = new.id;
     END
     """,
+]
+
+SQLITE = [
+    """
+    CREATE VIRTUAL TABLE search_fts USING fts5(
+        title, meta, lead, body,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    )
+    """,
+    # Publication times beside the FTS table: reading them there would read each row's body.
+    "CREATE TABLE search_document (article_id INTEGER PRIMARY KEY, published_at TEXT NOT NULL)",
+    "CREATE INDEX search_document_published_at ON search_document (published_at)",
+    "CREATE TABLE search_term (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE, df INTEGER NOT NULL DEFAULT 0)",
+    "CREATE VIRTUAL TABLE search_term_trigram USING fts5(word, content='search_term', content_rowid='id', tokenize='trigram')",
+    """
+    CREATE TRIGGER search_term_trigram_insert AFTER INSERT ON search_term BEGIN
+        INSERT INTO search_term_trigram (rowid, word) VALUES (new.id, new.word);
+    END
+    """,
+    *SQLITE_ARTICLE_TRIGGERS,
 ]
 SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS search_follow_article_reschedule",
@@ -152,7 +159,8 @@ def _run(statements_by_vendor):
 class Migration(migrations.Migration):
     # After the admin's migration: on SQLite, a migration that rebuilds
     # articles_article (as adding a foreign key does) drops the triggers
-    # below, so any such later migration must create them again.
+    # below, so any such later migration must create them again
+    # (SQLITE_ARTICLE_TRIGGERS; 0004_article_related_ids does).
     dependencies = [
         ("articles", "0002_admin_roles_history_redirects"),
     ]

@@ -105,3 +105,37 @@ def test_a_form_save_that_loses_the_race_at_the_row_lock_keeps_the_editors_text(
     assert form["body"].value() == "My careful rewrite."
     stored = Article.objects.get(pk=article.pk)
     assert (stored.title, stored.body, stored.version) == ("Their title", "Their body.", 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_refreshing_related_posts_skips_an_article_another_save_holds_instead_of_waiting():
+    from articles import related
+    from tests.factories import ArticleConditionFactory, ConditionFactory
+
+    condition = ConditionFactory()
+    held, free = ArticleFactory(), ArticleFactory()
+    for article in (held, free):
+        ArticleConditionFactory(article=article, condition=condition)
+    locked, release = threading.Event(), threading.Event()
+
+    def editor_saving():
+        try:
+            with transaction.atomic():
+                list(Article.objects.select_for_update().filter(pk=held.pk))
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=editor_saving)
+    thread.start()
+    try:
+        locked.wait(10)
+        # Waiting would have written both once the holder let go; skipping writes one.
+        assert related.refresh([held.pk, free.pk]) == 1
+    finally:
+        release.set()
+        thread.join(20)
+    assert Article.objects.get(pk=free.pk).related_ids == [held.pk]
+    assert Article.objects.get(pk=held.pk).related_ids == []

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from articles import related
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
@@ -59,6 +60,7 @@ def build_site(*, articles=3, extras=1):
             ArticleQuoteFactory(article=article)
         made.append(article)
     RelatedArticleFactory(article=made[0], related=made[-1])
+    related.refresh_all()  # the factories write around the services
     return made
 
 
@@ -140,6 +142,7 @@ def test_article_page_shows_at_most_four_related_posts_pinned_first(client):
         ArticleConditionFactory(
             article=ArticleFactory(title=f"Sharing {i}", published_at=days_ago(i + 2)), condition=condition
         )
+    related.refresh_all()
     html = html_of(client.get(article.get_absolute_url()))
     section = html[html.index('id="related-heading"') : html.index('id="recent-heading"')]
     titles = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', section)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from articles import related
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
@@ -70,6 +71,8 @@ def make_site(**hidden_fields):
     )
     ArticleFactory(title="Other author's piece", author=author, published_at=VISIBLE_AT - dt.timedelta(days=1))
     RelatedArticleFactory(article=visible, related=hidden)
+    # Stored as the services would: a scheduled article is in the list, hidden until its time.
+    related.refresh_all()
     return visible, hidden
 
 

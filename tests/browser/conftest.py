@@ -141,6 +141,7 @@ def reader_site(db):
     from django.utils import timezone
 
     from articles.models import Article
+    from articles.related import refresh_all
     from articles.search import index_articles
     from tests.factories import (
         ArticleConditionFactory,
@@ -209,8 +210,10 @@ def reader_site(db):
     for post in older:
         ArticleConditionFactory(article=post, condition=anxiety, note="")
     ArticleFactory(slug="still-a-draft", title="Still a draft", status=Article.Status.DRAFT, published_at=None)
-    # The factories write some rows directly; index everything as the services would.
+    # The factories write some rows directly; index everything and store
+    # related posts as the services would.
     index_articles(Article.objects.values_list("pk", flat=True))
+    refresh_all()
     return SimpleNamespace(
         author=author, anxiety=anxiety, depression=depression, tag=tag, article=article, related=related, older=older
     )

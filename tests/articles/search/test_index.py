@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from articles import search
@@ -54,6 +55,23 @@ def test_unpublishing_through_a_queryset_update_is_followed_too(publish):
     article = publish("Bulk", body="Journaling.")
     Article.objects.filter(pk=article.pk).update(status="draft")
     assert search.search("journaling").total == 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL alters tables in place")
+def test_the_triggers_outlive_migrations_that_rebuild_the_article_table_on_sqlite(publish):
+    # 0004_article_related_ids rebuilds articles_article, which drops its triggers; it recreates them.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles_article'")
+        names = {name for (name,) in cursor.fetchall()}
+    assert names == {
+        "search_follow_article_delete",
+        "search_follow_article_unpublish",
+        "search_follow_article_reschedule",
+    }
+    publish("Kept", body="Journaling.")
+    deleted = publish("Deleted", body="Journaling.")
+    Article.objects.filter(pk=deleted.pk).delete()
+    assert titles("journaling") == ["Kept"]
 
 
 def test_import_indexes_new_and_changed_articles_and_renamed_conditions():
