@@ -156,6 +156,29 @@ def render_markdown(text, *, citation_keys=None):
     return sanitize_html(html)
 
 
+class RenderError(Exception):
+    """A text of a batch could not be rendered: `index` says which, `message` why."""
+
+    def __init__(self, index, message):
+        super().__init__(index, message)
+        self.index, self.message = index, message
+
+
+def render_batch(texts):
+    """Render `[(text, citation_keys), ...]` in order; bulk imports run this in worker processes.
+
+    It imports nothing from Django, so a freshly spawned process can run it
+    without settings or a database connection.
+    """
+    rendered = []
+    for index, (text, citation_keys) in enumerate(texts):
+        try:
+            rendered.append(render_markdown(text, citation_keys=citation_keys))
+        except Exception as exc:  # e.g. RecursionError on absurdly deep nesting
+            raise RenderError(index, f"{type(exc).__name__}: {exc}") from None
+    return rendered
+
+
 def citation_keys_in(text):
     """Return the citation keys referenced by `[^key]` in `text`, in first-seen order."""
     return list(dict.fromkeys(CITATION_KEY_RE.findall(text or "")))

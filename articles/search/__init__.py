@@ -66,12 +66,15 @@ def index_article(article):
     index_articles([article.pk])
 
 
-def index_articles(article_ids):
+def index_articles(article_ids, *, analyze=None):
     """Bring the index up to date for these articles: add, refresh or drop each.
 
     Published and scheduled articles are (re)indexed with their title,
     summary, condition names and body; any other id is removed. Efficient in
-    bulk: a batch of 500 articles costs a handful of queries.
+    bulk: a batch of 500 articles costs a handful of queries. The planner's
+    statistics are refreshed after a bulk change (500 articles or more), or
+    as `analyze` says: a caller indexing a large import batch by batch
+    refreshes them once at the end.
     """
     ids = sorted({int(i) for i in article_ids})
     engine = backend()
@@ -83,7 +86,9 @@ def index_articles(article_ids):
             if docs:
                 engine.upsert(docs)
                 engine.add_vocabulary(count_vocabulary(docs))
-        if len(ids) >= BATCH:
+        if analyze is None:
+            analyze = len(ids) >= BATCH
+        if analyze:
             # After a bulk change (an import), refresh the planner's statistics.
             engine.analyze()
 
