@@ -536,7 +536,8 @@ def import_content(stream, *, dry_run=False, workers=None):
                 raise ContentFileError(problems)
             with reversion.create_revision():
                 reversion.set_comment("Imported from a content file.")
-                _write(conditions, articles, result, workers=workers)
+                with search.bulk():
+                    _write(conditions, articles, result, workers=workers)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -578,7 +579,7 @@ def _write(conditions, articles, result, *, workers=1):
         batch = {a.slug: a.id for a in new_objects}
         article_ids.update(batch)
         _write_children({slug: changed[slug] for slug in batch}, article_ids, condition_ids, tags, quotes, notes_html)
-        search.index_articles(batch.values(), analyze=False)
+        search.index_articles(batch.values())
         new_objects.clear()
 
     with closing(_render(changed, articles, workers=workers)) as rendered:
@@ -637,11 +638,8 @@ def _write(conditions, articles, result, *, workers=1):
     for start in range(0, len(updated_ids), BATCH):
         for article in history_queryset().filter(id__in=updated_ids[start : start + BATCH]):
             reversion.add_to_revision(article)
-    # New articles were indexed batch by batch above; the planner's statistics
-    # are refreshed once, as if everything had been indexed here.
-    search.index_articles(
-        reindex | set(updated_ids), analyze=len(reindex | {article_ids[slug] for slug in changed}) >= search.BATCH
-    )
+    # New articles were indexed batch by batch above.
+    search.index_articles(reindex | set(updated_ids))
 
 
 def _render(changed, articles, *, workers):
