@@ -12,7 +12,12 @@ bytes.
 
 import datetime as dt
 import json
+import multiprocessing
+import os
 import re
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import reversion
@@ -37,13 +42,18 @@ from articles.related import refresh_around
 from articles.services import history_queryset, record_baseline
 from conditions.models import Condition
 from intimacyhub.pagecache import content_changed
-from intimacyhub.rendering import render_markdown
+from intimacyhub.rendering import RenderError, render_batch
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CITATION_KEY_RE = re.compile(r"[^\]\s]{1,100}")
 URL_RE = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 STATUSES = ("draft", "review", "published")
 BATCH = 500
+# Rendering Markdown is most of an import's work. From this many changed
+# articles on, it runs in worker processes, a few chunks of RENDER_CHUNK
+# ahead of the database writes that use it.
+PARALLEL_FROM = 200
+RENDER_CHUNK = 100
 
 CONDITION_FIELDS = ("type", "slug", "name", "aliases", "summary", "body")
 ARTICLE_FIELDS = (
@@ -506,13 +516,17 @@ def _canonical(record, kind):
     return _compact(record, ARTICLE_FIELDS)
 
 
-def import_content(stream, *, dry_run=False):
+def import_content(stream, *, dry_run=False, workers=None):
     """Import a content file (a binary stream), all or nothing.
 
     Raise ContentFileError when the file has problems; nothing is written then.
     With `dry_run`, everything is checked and written inside a transaction
-    that is rolled back, so database constraints are checked too.
+    that is rolled back, so database constraints are checked too. `workers`
+    is how many processes render Markdown in a large import (default: one
+    per CPU; 1 renders in this process); the result is the same either way.
     """
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     conditions, articles = parse(stream)
     result = ImportResult()
     try:
@@ -523,7 +537,8 @@ def import_content(stream, *, dry_run=False):
                 raise ContentFileError(problems)
             with reversion.create_revision():
                 reversion.set_comment("Imported from a content file.")
-                _write(conditions, articles, result)
+                with search.bulk():
+                    _write(conditions, articles, result, workers=workers)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -531,7 +546,7 @@ def import_content(stream, *, dry_run=False):
     return result
 
 
-def _write(conditions, articles, result):
+def _write(conditions, articles, result, *, workers=1):
     condition_ids = _write_conditions(conditions, result)
     changed = _changed_articles(articles, result)
     # The search index follows the import in the same transaction: articles
@@ -550,29 +565,49 @@ def _write(conditions, articles, result):
     tags = _ensure_tags([t for r in changed.values() for t in r["tags"]])
     quotes = _ensure_quotes([q for r in changed.values() for q in r["quotes"]])
 
-    existing = dict(Article.objects.filter(slug__in=list(changed)).values_list("slug", "id")) if changed else {}
+    existing = {}
+    changed_slugs = list(changed)
+    for start in range(0, len(changed_slugs), BATCH):
+        existing.update(Article.objects.filter(slug__in=changed_slugs[start : start + BATCH]).values_list("slug", "id"))
     now = timezone.now()
+    article_ids, notes_html = {}, {}
     new_objects, updated_objects = [], []
-    for slug, record in changed.items():
-        article = Article(
-            id=existing.get(slug),
-            slug=slug,
-            title=record["title"],
-            summary=record["summary"],
-            body=record["body"],
-            body_html=render_markdown(record["body"], citation_keys=[c["key"] for c in record["citations"]]),
-            status=record["status"],
-            published_at=record["published_at"],
-            updated_at=record["updated_at"],
-            author_id=authors.get(record["author"]),
-            reviewed_by=record["reviewed_by"],
-            reviewed_at=record["reviewed_at"],
-            content_notes=record["content_notes"],
-            created=now,
-            modified=now,
-        )
-        (updated_objects if article.id else new_objects).append(article)
-    Article.objects.bulk_create(new_objects, batch_size=BATCH)
+
+    def write_new():
+        # New articles are written batch by batch as their Markdown arrives,
+        # with their links and search rows, while the next batch renders.
+        Article.objects.bulk_create(new_objects)
+        batch = {a.slug: a.id for a in new_objects}
+        article_ids.update(batch)
+        _write_children({slug: changed[slug] for slug in batch}, article_ids, condition_ids, tags, quotes, notes_html)
+        search.index_articles(batch.values())
+        new_objects.clear()
+
+    with closing(_render(changed, articles, workers=workers)) as rendered:
+        for slug, record, body_html, note_html in rendered:
+            article = Article(
+                id=existing.get(slug),
+                slug=slug,
+                title=record["title"],
+                summary=record["summary"],
+                body=record["body"],
+                body_html=body_html,
+                status=record["status"],
+                published_at=record["published_at"],
+                updated_at=record["updated_at"],
+                author_id=authors.get(record["author"]),
+                reviewed_by=record["reviewed_by"],
+                reviewed_at=record["reviewed_at"],
+                content_notes=record["content_notes"],
+                created=now,
+                modified=now,
+            )
+            notes_html[slug] = note_html
+            (updated_objects if article.id else new_objects).append(article)
+            if len(new_objects) >= BATCH:
+                write_new()
+    if new_objects:
+        write_new()
     if updated_objects:
         update_fields = [
             "title", "summary", "body", "body_html", "status", "published_at", "updated_at", "author",
@@ -586,15 +621,17 @@ def _write(conditions, articles, result):
             Article.objects.filter(id__in=chunk).update(version=F("version") + 1)
             for model in (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle):
                 model.objects.filter(article_id__in=chunk).delete()
+        article_ids.update((a.slug, a.id) for a in updated_objects)
+        updated = {a.slug: changed[a.slug] for a in updated_objects}
+        _write_children(updated, article_ids, condition_ids, tags, quotes, notes_html)
 
-    article_ids = {a.slug: a.id for a in new_objects + updated_objects}
     wanted = {s for r in changed.values() for s in r["related"]} - set(article_ids)
     wanted_list = list(wanted)
     for start in range(0, len(wanted_list), BATCH):
         article_ids.update(
             Article.objects.filter(slug__in=wanted_list[start : start + BATCH]).values_list("slug", "id")
         )
-    _write_children(changed, article_ids, condition_ids, tags, quotes)
+    _write_related(changed, article_ids)
     # An updated article keeps a revision, as an admin save does, so the
     # import shows in its history and can be undone. A new one needs none
     # yet: its first edit records the imported state (services.record_baseline).
@@ -602,8 +639,79 @@ def _write(conditions, articles, result):
     for start in range(0, len(updated_ids), BATCH):
         for article in history_queryset().filter(id__in=updated_ids[start : start + BATCH]):
             reversion.add_to_revision(article)
-    search.index_articles(reindex | {article_ids[slug] for slug in changed})
+    # New articles were indexed batch by batch above.
+    search.index_articles(reindex | set(updated_ids))
     refresh_around(article_ids[slug] for slug in changed)
+
+
+def _render(changed, articles, *, workers):
+    """Yield (slug, record, body_html, [note_html, ...]) for each changed article, in order.
+
+    With more than one worker and enough articles, the Markdown is rendered
+    in worker processes, up to three chunks per worker ahead of the caller;
+    the HTML is the same as rendering here. A text that cannot be rendered is
+    reported with its line and field, and nothing is imported.
+    """
+    items = list(changed.items())
+    chunks = [items[start : start + RENDER_CHUNK] for start in range(0, len(items), RENDER_CHUNK)]
+
+    def texts(chunk):
+        return [
+            text
+            for _slug, record in chunk
+            for text in [
+                (record["body"], [c["key"] for c in record["citations"]]),
+                *((c["note"], None) for c in record["conditions"]),
+            ]
+        ]
+
+    def unpack(chunk, rendered):
+        position = 0
+        for slug, record in chunk:
+            count = 1 + len(record["conditions"])
+            yield slug, record, rendered[position], rendered[position + 1 : position + count]
+            position += count
+
+    def failed(chunk, error):
+        position = 0
+        for slug, record in chunk:
+            if error.index < position + 1 + len(record["conditions"]):
+                offset = error.index - position
+                name = "body" if offset == 0 else f"conditions[{offset - 1}].note"
+                return ContentFileError([Problem(articles[slug][0], name, f"cannot be rendered ({error.message})")])
+            position += 1 + len(record["conditions"])
+        return ContentFileError([Problem(0, "", f"cannot be rendered ({error.message})")])
+
+    if workers <= 1 or len(items) < PARALLEL_FROM:
+        for chunk in chunks:
+            try:
+                rendered = render_batch(texts(chunk))
+            except RenderError as error:
+                raise failed(chunk, error) from None
+            yield from unpack(chunk, rendered)
+        return
+    # Spawned, not forked: a worker must not inherit this process's database connection.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = deque()
+        remaining = iter(chunks)
+        try:
+            for chunk in remaining:
+                pending.append((chunk, pool.submit(render_batch, texts(chunk))))
+                if len(pending) >= 3 * workers:
+                    break
+            while pending:
+                chunk, future = pending.popleft()
+                following = next(remaining, None)
+                if following is not None:
+                    pending.append((following, pool.submit(render_batch, texts(following))))
+                try:
+                    rendered = future.result()
+                except RenderError as error:
+                    raise failed(chunk, error) from None
+                yield from unpack(chunk, rendered)
+        finally:
+            for _chunk, future in pending:
+                future.cancel()
 
 
 def _write_conditions(conditions, result):
@@ -704,9 +812,10 @@ def _ensure_quotes(quotes):
     return ids
 
 
-def _write_children(changed, article_ids, condition_ids, tags, quotes):
-    condition_links, citations, quote_links, tag_links, related_links = [], [], [], [], []
-    for slug, record in changed.items():
+def _write_children(records, article_ids, condition_ids, tags, quotes, notes_html):
+    """Write the condition links, citations, quotes and tags of these articles (not their related posts)."""
+    condition_links, citations, quote_links, tag_links = [], [], [], []
+    for slug, record in records.items():
         article_id = article_ids[slug]
         for position, link in enumerate(record["conditions"]):
             condition_links.append(
@@ -715,7 +824,7 @@ def _write_children(changed, article_ids, condition_ids, tags, quotes):
                     condition_id=condition_ids[link["slug"]],
                     position=position,
                     note=link["note"],
-                    note_html=render_markdown(link["note"]),
+                    note_html=notes_html[slug][position],
                 )
             )
         for position, citation in enumerate(record["citations"]):
@@ -726,15 +835,20 @@ def _write_children(changed, article_ids, condition_ids, tags, quotes):
         for position, name in enumerate(record["tags"]):
             tag_id = tags[slugify(name, allow_unicode=True)]
             tag_links.append(ArticleTag(article_id=article_id, tag_id=tag_id, position=position))
-        for position, related in enumerate(record["related"]):
-            related_links.append(
-                RelatedArticle(article_id=article_id, related_id=article_ids[related], position=position)
-            )
     for model, objects in (
         (ArticleCondition, condition_links),
         (Citation, citations),
         (ArticleQuote, quote_links),
         (ArticleTag, tag_links),
-        (RelatedArticle, related_links),
     ):
         model.objects.bulk_create(objects, batch_size=BATCH)
+
+
+def _write_related(records, article_ids):
+    """Write the pinned related posts; after every article of the import has an id."""
+    related_links = [
+        RelatedArticle(article_id=article_ids[slug], related_id=article_ids[related], position=position)
+        for slug, record in records.items()
+        for position, related in enumerate(record["related"])
+    ]
+    RelatedArticle.objects.bulk_create(related_links, batch_size=BATCH)

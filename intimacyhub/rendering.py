@@ -9,6 +9,7 @@ HTML, so raw HTML typed into the source gets no special pass.
 """
 
 import re
+import threading
 import xml.etree.ElementTree as etree
 
 import markdown
@@ -103,6 +104,32 @@ class _CitationRefProcessor(InlineProcessor):
         return sup, m.start(0), m.end(0)
 
 
+# Building a Markdown instance (its extensions, ~40 patterns and processors)
+# costs about as much as converting a short text, so each thread keeps two,
+# one plain and one that numbers citations, and resets them between texts.
+_instances = threading.local()
+
+
+def _markdown(numbers):
+    """Return this thread's Markdown instance, reset; it numbers citations when `numbers` is not None."""
+    name = "plain" if numbers is None else "cited"
+    md = getattr(_instances, name, None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists", "smarty"],
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+        if numbers is not None:
+            md.inlinePatterns.register(_CitationRefProcessor(CITATION_REF_RE, md, {}), "citation_ref", 175)
+        setattr(_instances, name, md)
+    md.reset()
+    if numbers is not None:
+        processor = md.inlinePatterns["citation_ref"]
+        processor.numbers, processor.seen = numbers, {}
+    return md
+
+
 def render_markdown(text, *, citation_keys=None):
     """Render Markdown source to sanitized HTML.
 
@@ -112,18 +139,44 @@ def render_markdown(text, *, citation_keys=None):
     """
     if not text:
         return ""
-    md = markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "smarty"],
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
+    numbers = None
     if citation_keys:
         numbers = {}
         for key in citation_keys:
             if key and key not in numbers:
                 numbers[key] = len(numbers) + 1
-        md.inlinePatterns.register(_CitationRefProcessor(CITATION_REF_RE, md, numbers), "citation_ref", 175)
-    return sanitize_html(md.convert(text))
+    md = _markdown(numbers)
+    try:
+        html = md.convert(text)
+    except BaseException:
+        # A conversion that failed half-way may leave parser state behind
+        # that reset() does not clear: the next text gets a fresh instance.
+        _instances.__dict__.pop("plain" if numbers is None else "cited", None)
+        raise
+    return sanitize_html(html)
+
+
+class RenderError(Exception):
+    """A text of a batch could not be rendered: `index` says which, `message` why."""
+
+    def __init__(self, index, message):
+        super().__init__(index, message)
+        self.index, self.message = index, message
+
+
+def render_batch(texts):
+    """Render `[(text, citation_keys), ...]` in order; bulk imports run this in worker processes.
+
+    It imports nothing from Django, so a freshly spawned process can run it
+    without settings or a database connection.
+    """
+    rendered = []
+    for index, (text, citation_keys) in enumerate(texts):
+        try:
+            rendered.append(render_markdown(text, citation_keys=citation_keys))
+        except Exception as exc:  # e.g. RecursionError on absurdly deep nesting
+            raise RenderError(index, f"{type(exc).__name__}: {exc}") from None
+    return rendered
 
 
 def citation_keys_in(text):

@@ -110,6 +110,38 @@ def test_empty_source_renders_empty():
     assert render_markdown("") == ""
 
 
+def fresh_render(text, citation_keys=None):
+    """Render as the renderer did before it kept its Markdown instances between calls."""
+    from intimacyhub import rendering
+
+    saved = dict(rendering._instances.__dict__)
+    rendering._instances.__dict__.clear()
+    try:
+        return render_markdown(text, citation_keys=citation_keys)
+    finally:
+        rendering._instances.__dict__.clear()
+        rendering._instances.__dict__.update(saved)
+
+
+def test_rendering_many_texts_in_a_row_gives_what_each_gives_alone():
+    texts = [
+        ("Intro [^a] and [^b], again [^a].\n\n| x | y |\n|:-|-:|\n| 1 | 2 |", ["a", "b"]),
+        ("A list:\n\n1. one\n2. two\n\n[link][ref]\n\n[ref]: https://example.org", None),
+        ('Only [^b] here, "quoted" -- and [ref] left as typed.', ["b"]),
+        ("```python\nx = 1\n```\n\n<b>bold</b> *em*", None),
+        ("[^a] with keys that are all empty", [""]),
+    ]
+    alone = [fresh_render(text, keys) for text, keys in texts]
+    assert [render_markdown(text, citation_keys=keys) for text, keys in texts * 2] == alone * 2
+
+
+def test_a_text_that_fails_to_render_does_not_disturb_the_next():
+    expected = fresh_render("- a\n- b\n\n1. c")
+    with pytest.raises(RecursionError):
+        render_markdown("- " * 3000 + "x")
+    assert render_markdown("- a\n- b\n\n1. c") == expected
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/markdownx/markdownify/", "/markdownx/upload/"])
 def test_markdownx_endpoints_are_closed_to_anonymous_users(client, url):

@@ -16,6 +16,9 @@ any path, so the index can never show more than `published()` does.
 """
 
 import re
+from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
@@ -29,7 +32,7 @@ from django.utils.safestring import mark_safe
 from articles.search.documents import count_vocabulary, documents
 from articles.search.query import expand_synonyms, is_crisis, matching_conditions, parse
 
-__all__ = ["index_article", "index_articles", "rebuild", "remove_article", "search"]
+__all__ = ["bulk", "index_article", "index_articles", "rebuild", "remove_article", "search"]
 
 PAGE_SIZE = 10
 # At most this many matches are ranked and paged through (100 pages); a
@@ -66,6 +69,46 @@ def index_article(article):
     index_articles([article.pk])
 
 
+@dataclass
+class _Deferred:
+    vocabulary: Counter = field(default_factory=Counter)
+    indexed: int = 0
+
+
+_deferred = ContextVar("search_deferred", default=None)
+
+
+@contextmanager
+def bulk():
+    """Defer the vocabulary and statistics writes of index_articles() to the end of the block.
+
+    For a large import that indexes batch by batch. Each vocabulary word is a
+    row whose count every batch would update again; inside one transaction
+    those updates pile up as row versions every later update must walk past,
+    so a 100,000-article import spent longer on them than on everything
+    else. Added up here, each word is written once. Nothing is written if
+    the block raises.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    deferred = _Deferred()
+    token = _deferred.set(deferred)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    _write_vocabulary(backend(), deferred.vocabulary, deferred.indexed)
+
+
+def _write_vocabulary(engine, vocabulary, indexed):
+    with transaction.atomic():
+        engine.add_vocabulary(vocabulary)
+        if indexed >= BATCH:
+            # After a bulk change (an import), refresh the planner's statistics.
+            engine.analyze()
+
+
 def index_articles(article_ids):
     """Bring the index up to date for these articles: add, refresh or drop each.
 
@@ -75,6 +118,7 @@ def index_articles(article_ids):
     """
     ids = sorted({int(i) for i in article_ids})
     engine = backend()
+    vocabulary = Counter()
     with transaction.atomic():
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
@@ -82,10 +126,13 @@ def index_articles(article_ids):
             engine.remove([i for i in batch if i not in {d.article_id for d in docs}])
             if docs:
                 engine.upsert(docs)
-                engine.add_vocabulary(count_vocabulary(docs))
-        if len(ids) >= BATCH:
-            # After a bulk change (an import), refresh the planner's statistics.
-            engine.analyze()
+                vocabulary.update(count_vocabulary(docs))
+        deferred = _deferred.get()
+        if deferred is None:
+            _write_vocabulary(engine, vocabulary, len(ids))
+        else:
+            deferred.vocabulary.update(vocabulary)
+            deferred.indexed += len(ids)
 
 
 def remove_article(article_id):

@@ -174,34 +174,35 @@ def corrections(words):
 
 
 def upsert(docs):
-    rows = [
-        {
-            "id": d.article_id,
-            "published_at": d.published_at,
-            # Python splits words exactly as for queries (and as SQLite does), so
-            # PostgreSQL's parser never reads tags, URLs or hyphenated compounds.
-            "title": " ".join(words(d.title)),
-            "meta": " ".join(words(d.meta)),
-            "lead": " ".join(words(d.lead)),
-            "body": " ".join(words(d.body)),
-            "snippet": d.snippet_source,
-        }
-        for d in docs
-    ]
+    # One statement for the whole batch: a statement per article costs a
+    # parse, a plan and a round trip each, about a tenth of an import's
+    # indexing time. Python splits words exactly as for queries (and as SQLite
+    # does), so PostgreSQL's parser never reads tags, URLs or hyphenated compounds.
+    columns = (
+        [d.article_id for d in docs],
+        [d.published_at for d in docs],
+        [" ".join(words(d.title)) for d in docs],
+        [" ".join(words(d.meta)) for d in docs],
+        [" ".join(words(d.lead)) for d in docs],
+        [" ".join(words(d.body)) for d in docs],
+        [d.snippet_source for d in docs],
+    )
     sql = f"""
         INSERT INTO search_document (article_id, published_at, head, rank_vector, vector, snippet_source)
-        SELECT %(id)s, %(published_at)s, h.head,
-               h.head || setweight(to_tsvector('{CONFIG}', %(lead)s), 'C'),
-               h.head || setweight(to_tsvector('{CONFIG}', %(body)s), 'C'),
-               %(snippet)s
-        FROM (SELECT setweight(to_tsvector('{CONFIG}', %(title)s), 'A')
-                     || setweight(to_tsvector('{CONFIG}', %(meta)s), 'B') AS head) h
+        SELECT d.id, d.published_at, h.head,
+               h.head || setweight(to_tsvector('{CONFIG}', d.lead), 'C'),
+               h.head || setweight(to_tsvector('{CONFIG}', d.body), 'C'),
+               d.snippet
+        FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+             AS d(id, published_at, title, meta, lead, body, snippet)
+        CROSS JOIN LATERAL (SELECT setweight(to_tsvector('{CONFIG}', d.title), 'A')
+                                   || setweight(to_tsvector('{CONFIG}', d.meta), 'B') AS head) h
         ON CONFLICT (article_id) DO UPDATE SET
             published_at = EXCLUDED.published_at, head = EXCLUDED.head, rank_vector = EXCLUDED.rank_vector,
             vector = EXCLUDED.vector, snippet_source = EXCLUDED.snippet_source
     """
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.execute(sql, list(columns))
 
 
 def remove(article_ids):

@@ -11,14 +11,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to the content file, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that render Markdown in a large import (default: one per CPU; 1: none)",
+        )
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, file, dry_run, workers, **options):
         try:
             if file == "-":
-                result = import_content(sys.stdin.buffer, dry_run=dry_run)
+                result = import_content(sys.stdin.buffer, dry_run=dry_run, workers=workers)
             else:
                 with open(file, "rb") as stream:
-                    result = import_content(stream, dry_run=dry_run)
+                    result = import_content(stream, dry_run=dry_run, workers=workers)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
         except ContentFileError as exc:

@@ -171,3 +171,34 @@ def test_renaming_a_condition_reindexes_its_articles(publish, django_capture_on_
         condition.name = "Dermatillomania"
         condition.save()
     assert titles("dermatillomania") == ["Filed under it"]
+
+
+def vocabulary():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, df FROM search_term ORDER BY word")
+        return cursor.fetchall()
+
+
+def test_indexing_in_bulk_writes_the_same_vocabulary_once_at_the_end(publish):
+    ids = [publish(f"Article {n}", body=f"Oxytocin and trust, part {n}.").pk for n in range(3)]
+    search.rebuild()
+    expected = vocabulary()
+    assert ("oxytocin", 3) in expected
+    search.backend().clear()
+    with search.bulk():
+        for article_id in ids:
+            search.index_articles([article_id])
+        assert vocabulary() == []
+    assert vocabulary() == expected
+    assert len(titles("oxytocin")) == 3
+
+
+def test_nothing_deferred_is_written_when_the_bulk_block_fails(publish):
+    article = publish("Oxytocin", body="Hugs release oxytocin.")
+    search.backend().clear()
+    with pytest.raises(RuntimeError), search.bulk():
+        search.index_articles([article.pk])
+        raise RuntimeError
+    assert vocabulary() == []
