@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles import page_queries
+from articles import archive_anchors, page_queries
 from articles.models import Article, ArticleQuote, Author, Quote, Tag
 from articles.redirects import SlugRedirectMixin
 from articles.structured_data import article_json_ld
@@ -89,6 +89,14 @@ class ArticleListView(ArticleListMixin, ListView):
         if author := self.active_filters.get("author"):
             queryset = queryset.filter(author=author)
         return queryset
+
+    def rows_at(self, queryset, offset, limit):
+        # The whole archive, unfiltered: deep pages seek from an anchor.
+        if not self.active_filters:
+            rows = archive_anchors.rows_at(offset, limit)
+            if rows is not None:
+                return rows
+        return super().rows_at(queryset, offset, limit)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

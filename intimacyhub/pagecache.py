@@ -67,6 +67,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Now
 from django.http import HttpResponse
 
+from articles import archive_anchors
 from articles.models import Article
 from intimacyhub.compiled import CompiledQuery
 from intimacyhub.models import ContentGeneration
@@ -106,11 +107,14 @@ def _new_generation(*, using):
         # recreated row can never bring back a key pages were stored under.
         # This first UPDATE takes the row's lock, so the query below already
         # sees every write committed before a concurrent new generation.
-        generations.filter(id=SINGLETON).update(token=secrets.randbits(63), changed_at=Now())
+        token = secrets.randbits(63)
+        generations.filter(id=SINGLETON).update(token=token, changed_at=Now())
         upcoming = Article.objects.using(using).scheduled().order_by("published_at")
         generations.filter(id=SINGLETON).update(
             next_publication_at=upcoming.values_list("published_at", flat=True).first()
         )
+        # Deep archive pages seek from anchors valid for this generation only.
+        archive_anchors.rebuild(token, using=using)
 
 
 def current_generation():

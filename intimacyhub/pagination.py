@@ -124,10 +124,8 @@ class KeysetPaginationMixin:
             rows = list(queryset.filter(older_than(when, pk))[: page_size + 1])
             shown, has_next = rows[:page_size], len(rows) > page_size
         elif number > 1:
-            offset = (number - 1) * page_size
-            pks = list(queryset.values_list("pk", flat=True)[offset : offset + page_size + 1])
-            by_pk = queryset.filter(pk__in=pks[:page_size]).in_bulk()
-            shown, has_next = [by_pk[pk] for pk in pks[:page_size] if pk in by_pk], len(pks) > page_size
+            rows = self.rows_at(queryset, (number - 1) * page_size, page_size + 1)
+            shown, has_next = rows[:page_size], len(rows) > page_size
         else:
             rows = list(queryset[: page_size + 1])
             shown, has_next = rows[:page_size], len(rows) > page_size
@@ -135,6 +133,12 @@ class KeysetPaginationMixin:
             raise Http404("No such page.")
         page = KeysetPage(shown, number, has_next)
         return None, page, page.object_list, page.has_other_pages()
+
+    def rows_at(self, queryset, offset, limit):
+        """Return `limit` rows of `queryset` from `offset`: skip over keys only, then load those rows."""
+        pks = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+        by_pk = queryset.filter(pk__in=pks).in_bulk()
+        return [by_pk[pk] for pk in pks if pk in by_pk]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
