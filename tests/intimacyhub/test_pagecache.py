@@ -31,7 +31,7 @@ from articles.content_file import import_content
 from articles.models import Article, ArticleCondition, Tag
 from intimacyhub import pagecache
 from intimacyhub.models import ContentGeneration
-from intimacyhub.receivers import CONTENT_APPS
+from intimacyhub.receivers import CONTENT_APPS, DERIVED_MODELS
 from tests.factories import ArticleConditionFactory, ArticleFactory, CitationFactory, ConditionFactory, QuoteFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -355,7 +355,8 @@ def test_every_content_model_has_the_receiver():
     for label in CONTENT_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             for signal in (post_save, post_delete, m2m_changed):
-                assert signal.has_listeners(model), (model, signal)
+                # Derived tables are rebuilt by a new generation: a receiver would loop.
+                assert signal.has_listeners(model) == (model._meta.label not in DERIVED_MODELS), (model, signal)
 
 
 # ---------------------------------------------------------------------------
