@@ -33,9 +33,11 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import Coalesce, Mod, Now, RowNumber
 
 from articles.models import ArchiveAnchor, Article
+from articles.page_queries import CARD_FIELDS, article_with_author
+from intimacyhub.compiled import CompiledQuery
 from intimacyhub.models import ContentGeneration
 
-ANCHOR_EVERY = 120
+ANCHOR_EVERY = 24
 
 
 def rebuild(token, *, using):
@@ -53,10 +55,7 @@ def rebuild(token, *, using):
     ArchiveAnchor.objects.using(using).bulk_create(anchors)
 
 
-def rows_at(offset, limit, *, using="default"):
-    """Return `limit` listing rows of the archive starting at `offset`, or None when anchors cannot tell."""
-    if offset < ANCHOR_EVERY:
-        return None
+def _anchor(offset):
     scheduled = Coalesce(
         Subquery(
             Article.objects.scheduled()
@@ -70,27 +69,53 @@ def rows_at(offset, limit, *, using="default"):
         0,
     )
     current = Subquery(ContentGeneration.objects.filter(id=ContentGeneration.SINGLETON_ID).values("token")[:1])
-    anchor = (
-        ArchiveAnchor.objects.using(using)
-        .annotate(scheduled=scheduled)
+    return (
+        ArchiveAnchor.objects.annotate(scheduled=scheduled)
         .filter(token=current, position__lte=offset + F("scheduled"))
         .order_by("-position")
-        .values_list("position", "published_at", "article_id", "scheduled")
-        .first()
+        .values_list("position", "article_id", "scheduled")[:1]
     )
-    if anchor is None:
+
+
+_ANCHOR = CompiledQuery(_anchor, (int,))
+_ROWS = {}
+
+
+def _rows_from(skip, limit):
+    """The query for `limit` cards from `skip` rows past an anchor article (its id is the parameter)."""
+    query = _ROWS.get((skip, limit))
+    if query is None:
+
+        def build(pk):
+            when = Subquery(Article.objects.filter(pk=pk).values("published_at")[:1])
+            visible = ExpressionWrapper(Q(published_at__lte=Now()), output_field=BooleanField())
+            return (
+                Article.objects.filter(status=Article.Status.PUBLISHED)
+                .filter(Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lte=pk)))
+                .order_by("-published_at", "-id")
+                .values_list(*CARD_FIELDS, "author__id", "author__name", "author__slug", visible)[skip : skip + limit]
+            )
+
+        query = _ROWS[(skip, limit)] = CompiledQuery(build, (int,))
+    return query
+
+
+def rows_at(offset, limit, *, using="default"):
+    """Return `limit` listing rows of the archive starting at `offset`, or None when anchors cannot tell.
+
+    Two queries, both compiled once per process: the anchor (with the count
+    of scheduled articles not out yet), then the rows from it.
+    """
+    if offset < ANCHOR_EVERY:
         return None
-    position, when, pk, scheduled_count = anchor
+    found = _ANCHOR.rows(offset, using=using)
+    if not found:
+        return None
+    position, pk, scheduled_count = found[0]
     skip = offset + scheduled_count - position
-    visible = ExpressionWrapper(Q(published_at__lte=Now()), output_field=BooleanField())
-    rows = list(
-        Article.objects.using(using)
-        .filter(status=Article.Status.PUBLISHED)
-        .filter(Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lte=pk)))
-        .for_listing()
-        .annotate(visible=visible)
-        .order_by("-published_at", "-id")[skip : skip + limit]
-    )
-    if not all(row.visible for row in rows):
+    if not 0 <= skip < ANCHOR_EVERY + limit:  # anchors written for another spacing
         return None
-    return rows
+    rows = _rows_from(skip, limit).rows(pk, using=using)
+    if not all(row[-1] for row in rows):
+        return None
+    return [article_with_author(CARD_FIELDS, row[:-1], using) for row in rows]

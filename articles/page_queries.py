@@ -114,10 +114,10 @@ def published_article(slug, *, using=DEFAULT_DB_ALIAS):
     if not rows:
         return None
     row = rows[0]
-    return _article_with_author(_ARTICLE_FIELDS, row, using)
+    return article_with_author(_ARTICLE_FIELDS, row, using)
 
 
-def _article_with_author(fields, row, using):
+def article_with_author(fields, row, using):
     """An Article from `row`: its `fields`, then the author's id, name and slug."""
     article = Article.from_db(using, fields, row[: len(fields)])
     author_row = row[len(fields) :]
@@ -177,10 +177,10 @@ def neighbours(article, *, using=DEFAULT_DB_ALIAS):
 
 
 HOME_ARTICLES = 6
-_CARD_FIELDS = ["id", "slug", "title", "summary", "published_at", "updated_at"]
+CARD_FIELDS = ["id", "slug", "title", "summary", "published_at", "updated_at"]
 
 _HOME_ARTICLES = CompiledQuery(
-    lambda: Article.objects.published().values_list(*_CARD_FIELDS, "author__id", "author__name", "author__slug")[
+    lambda: Article.objects.published().values_list(*CARD_FIELDS, "author__id", "author__name", "author__slug")[
         :HOME_ARTICLES
     ],
     (),
@@ -203,7 +203,7 @@ _FEATURED_QUOTE = CompiledQuery(_featured_quote, ())
 
 def home(*, using=DEFAULT_DB_ALIAS):
     """Return the home page's `articles` (cards), `conditions` and `featured_quote`."""
-    articles = [_article_with_author(_CARD_FIELDS, row, using) for row in _HOME_ARTICLES.rows(using=using)]
+    articles = [article_with_author(CARD_FIELDS, row, using) for row in _HOME_ARTICLES.rows(using=using)]
     fields = ["id", "slug", "name", "summary"]
     conditions = [Condition.from_db(using, fields, row) for row in _CONDITIONS_INDEX.rows(using=using)]
     featured = None

@@ -10,7 +10,7 @@ where the sentinels landed in the parameter list, and from then on only
 substitutes the real values and runs the SQL, converting the columns as the
 ORM does (dates on SQLite, JSON).
 
-Parameters may be integers or strings, compared by exact type and value: the
+Parameters may be integers or strings, found by type and value: the
 sentinels are values no real query uses, and compiling fails loudly if one
 is missing from the compiled parameters (an ORM rewrite that dropped or
 transformed it), rather than running the wrong SQL.
@@ -55,9 +55,11 @@ class CompiledQuery:
         slots = []
         for position, value in enumerate(params):
             for index, sentinel in enumerate(sentinels):
-                if type(value) is type(sentinel) and value == sentinel:
-                    slots.append((position, index))
-        if sorted({index for _, index in slots}) != list(range(len(sentinels))):
+                # The backend may wrap a value in a typed subclass (psycopg's
+                # Int4 in arithmetic): the real value gets the same wrapper.
+                if isinstance(value, type(sentinel)) and not isinstance(value, bool) and value == sentinel:
+                    slots.append((position, index, type(value)))
+        if sorted({index for _, index, _ in slots}) != list(range(len(sentinels))):
             raise ValueError(f"A parameter did not survive compiling: {sql!r} {params!r}")
         fields = [column for column, _, _ in compiler.select]
         converters = []
@@ -76,8 +78,8 @@ class CompiledQuery:
             compiled = self._compiled[using] = self._compile(using)
         sql, template, slots, converters = compiled
         values = list(template)
-        for position, index in slots:
-            values[position] = params[index]
+        for position, index, wrapper in slots:
+            values[position] = params[index] if wrapper is int or wrapper is str else wrapper(params[index])
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
