@@ -23,7 +23,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
-from articles.related import RELATED_CANDIDATES
+from articles.related import RELATED_CANDIDATES, in_stored_order, stored_ids
 from conditions.models import Condition
 from intimacyhub.compiled import CompiledQuery
 
@@ -162,7 +162,7 @@ def neighbours(article, *, using=DEFAULT_DB_ALIAS):
     the union holds the true newest few, the true previous and next, and
     every visible candidate, and no other row can outrank them.
     """
-    related_ids = [pk for pk in article.related_ids if pk != article.pk][:RELATED_SLOTS]
+    related_ids = stored_ids(article)
     slots = related_ids + [0] * (RELATED_SLOTS - len(related_ids))  # 0 is no article's id
     rows = [Article.from_db(using, _NEIGHBOUR_FIELDS, row) for row in _NEIGHBOURS.rows(article.pk, *slots, using=using)]
     rows.sort(key=lambda a: (a.published_at, a.pk), reverse=True)
@@ -171,8 +171,7 @@ def neighbours(article, *, using=DEFAULT_DB_ALIAS):
         key = (article.published_at, article.pk)
         context["older_article"] = next((a for a in rows if (a.published_at, a.pk) < key), None)
         context["newer_article"] = next((a for a in reversed(rows) if (a.published_at, a.pk) > key), None)
-    by_id = {a.pk: a for a in rows}
-    context["related_articles"] = [by_id[pk] for pk in related_ids if pk in by_id][:RELATED_ARTICLES]
+    context["related_articles"] = in_stored_order(article, {a.pk: a for a in rows}, limit=RELATED_ARTICLES)
     return context
 
 
