@@ -26,7 +26,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles import search
+from articles import changes, search
 from articles.models import (
     Article,
     ArticleCondition,
@@ -38,10 +38,8 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
-from articles.related import refresh_around
 from articles.services import history_queryset, record_baseline
 from conditions.models import Condition
-from intimacyhub.pagecache import content_changed
 from intimacyhub.rendering import RenderError, render_batch
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -531,7 +529,6 @@ def import_content(stream, *, dry_run=False, workers=None):
     result = ImportResult()
     try:
         with transaction.atomic():
-            content_changed()  # bulk writes send no signals; it fires on commit, never on rollback (dry run)
             problems = _check_references(conditions, articles)
             if problems:
                 raise ContentFileError(problems)
@@ -547,17 +544,11 @@ def import_content(stream, *, dry_run=False, workers=None):
 
 
 def _write(conditions, articles, result, *, workers=1):
+    # Saved one by one: the page cache's receiver re-indexes the articles
+    # of a renamed condition after the commit, before the new generation.
     condition_ids = _write_conditions(conditions, result)
     changed = _changed_articles(articles, result)
-    # The search index follows the import in the same transaction: articles
-    # written here, and those filed under a condition whose name changed.
-    renamed = [condition_ids[slug] for slug in conditions if slug in result.renamed_conditions]
-    if renamed:
-        reindex = set(ArticleCondition.objects.filter(condition_id__in=renamed).values_list("article_id", flat=True))
-    else:
-        reindex = set()
     if not changed:
-        search.index_articles(reindex)
         return
     needed_conditions = {c["slug"] for r in changed.values() for c in r["conditions"]} - set(condition_ids)
     condition_ids.update(Condition.objects.filter(slug__in=needed_conditions).values_list("slug", "id"))
@@ -614,6 +605,14 @@ def _write(conditions, articles, result, *, workers=1):
             "reviewed_by", "reviewed_at", "content_notes", "modified",
         ]  # fmt: skip
         record_baseline(article_ids=[a.id for a in updated_objects])
+        visible_before = []
+        for start in range(0, len(updated_objects), BATCH):
+            chunk = [a.id for a in updated_objects[start : start + BATCH]]
+            visible_before += Article.objects.filter(id__in=chunk, status=Article.Status.PUBLISHED).values_list(
+                "id", flat=True
+            )
+        # Bulk writes send no signals: what follows them is asked for here, once for the file.
+        changes.articles_written([a.id for a in updated_objects], visible_before=visible_before, indexed=True)
         Article.objects.bulk_update(updated_objects, update_fields, batch_size=BATCH)
         ids = [a.id for a in updated_objects]
         for start in range(0, len(ids), BATCH):
@@ -639,9 +638,10 @@ def _write(conditions, articles, result, *, workers=1):
     for start in range(0, len(updated_ids), BATCH):
         for article in history_queryset().filter(id__in=updated_ids[start : start + BATCH]):
             reversion.add_to_revision(article)
-    # New articles were indexed batch by batch above.
-    search.index_articles(reindex | set(updated_ids))
-    refresh_around(article_ids[slug] for slug in changed)
+    # New articles were indexed batch by batch above. Related lists and the
+    # page cache follow on commit (never after a dry run's rollback).
+    search.index_articles(updated_ids)
+    changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
 
 
 def _render(changed, articles, *, workers):

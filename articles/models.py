@@ -179,16 +179,6 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # Keep this article's own search row right whatever path saved it
-        # (publishing, unpublishing, editing). Deleting, and leaving
-        # "published" through QuerySet.update(), are followed by database
-        # triggers (migration 0002_search_index).
-        from articles import search
-
-        search.index_article(self)
-
     def get_absolute_url(self):
         return url("articles:detail", self.slug)
 

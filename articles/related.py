@@ -27,8 +27,8 @@ Keeping lists good (freshness is about quality, not safety):
 - `refresh(ids)` recomputes and stores the lists of the given articles in a
   bounded number of queries: the terms of those articles, each term's pool,
   the pooled articles' terms and text, one UPDATE per batch of changes.
-- `refresh_around(ids)` is what writes call (articles/services.py, the
-  import): the articles themselves, then their new neighbours (the articles
+- `refresh_around(ids)` is what follows writes (articles/changes.py, on
+  commit, for the services and the import): the articles themselves, then their new neighbours (the articles
   in their own lists, since relatedness is roughly symmetric, so a newly
   published post enters its closest neighbours' lists), the articles that
   pin them, and, for articles that are no longer candidates, every article
@@ -54,7 +54,6 @@ from django.db import connection, transaction
 from django.db.models import Value
 
 from articles.models import Article, ArticleCondition, ArticleTag, RelatedArticle
-from intimacyhub.pagecache import content_changed
 
 CONDITION_WEIGHT = 3
 TAG_WEIGHT = 1
@@ -115,15 +114,18 @@ def compute(article_ids, *, pools=None):
 
 @transaction.atomic
 def refresh(article_ids, *, pools=None):
-    """Recompute and store the lists of the given articles; return how many changed."""
+    """Recompute and store the lists of the given articles; return how many changed.
+
+    The page cache is the caller's to make stale when lists changed (a raw
+    UPDATE sends no signals): articles/changes.py does after a write,
+    `manage.py refresh_related` after its run.
+    """
     pools = pools or _Pools()
     changed = 0
     for batch in _batches(sorted(set(article_ids))):
         targets = _Targets(batch)
         lists = pools.rank(targets)
         changed += _store({pk: ids for pk, ids in lists.items() if targets.stored[pk] != ids})
-    if changed:
-        content_changed()  # a raw UPDATE sends no signals
     return changed
 
 

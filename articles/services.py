@@ -21,7 +21,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from articles import related, search
+from articles import changes
 from articles.models import (
     Article,
     ArticleCondition,
@@ -154,6 +154,11 @@ def _move_slug(current, new_slug):
 # Writes
 
 
+def _visible(articles):
+    """The ids of these articles (as stored) readers can see now or will at their time."""
+    return [a.pk for a in articles if a.status == Article.Status.PUBLISHED]
+
+
 def _check_dated(article):
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
         raise ValidationError("A published article needs a publication date.", code="published_without_date")
@@ -242,8 +247,11 @@ def article_save(
             article.version = 1
             article.render(citation_keys=[])  # parts come after; article_render() then
             article.save()
+            changes.articles_written([article.pk])
         else:
             current = _lock(article, expected_version)
+            # Before the save, so the page cache's receiver need not look the old state up.
+            changes.articles_written([current.pk], visible_before=_visible([current]))
             changed = _changed_fields(current, article)
             _check_may_change(by, current, changed, article)
             _check_dated(article)
@@ -256,9 +264,9 @@ def article_save(
             article.render()  # never store a body_html that lags behind the body
             article.save()
         _record(article, by=by, comment=comment)
-    # Its status, date, title or summary may have changed; links saved after
-    # this (the admin's inlines) are followed by article_render().
-    related.refresh_around([article.pk])
+    # The search row, related lists and page cache follow on commit, once,
+    # with the links saved after this (the admin's inlines) and the
+    # article_render() that follows them in the same transaction.
     return article
 
 
@@ -267,11 +275,10 @@ def article_render(*, article: Article) -> Article:
     """Render the body with the article's citations as stored, and record the result."""
     article.render()
     Article.objects.filter(pk=article.pk).update(body_html=article.body_html)
-    # The article's own save indexed it before its condition links were
-    # written; index it again with the condition names it now has, and
-    # recompute related posts with its conditions, tags and pins.
-    search.index_article(article)
-    related.refresh_around([article.pk])
+    # Index it with the condition names its links now give it and recompute
+    # related posts with its conditions, tags and pins: on commit, once for
+    # the whole save (article_save() asked for the same).
+    changes.articles_written([article.pk])
     if reversion.is_active():
         # Re-serialize: the revision must hold the final body_html and children.
         reversion.add_to_revision(article)
@@ -283,14 +290,14 @@ def _set_status(article, *, by, expected_version, status, published_at, comment)
         current = _lock(article, expected_version)
         if not can_edit_content(by, current) and not can_publish(by):
             raise PermissionDenied("You may not change this article.")
+        # Published: it enters the index and its neighbours' lists. Withdrawn:
+        # it leaves them (readers stopped seeing it at once anyway).
+        changes.articles_written([current.pk], visible_before=_visible([current]))
         current.status = status
         current.published_at = published_at(current)
         current.version += 1
         current.save(update_fields=["status", "published_at", "version", "modified"])
         _record(current, by=by, comment=comment)
-        # Published: it enters its neighbours' lists. Withdrawn: it leaves
-        # every stored list (readers stopped seeing it there at once anyway).
-        related.refresh_around([current.pk])
     return current
 
 
@@ -344,11 +351,11 @@ def article_delete(*, article: Article, by: User) -> None:
         raise RuntimeError("article_delete() records its own revision; call it outside create_revision().")
     with transaction.atomic():
         record_baseline(article_ids=[article.pk])
+        stored = Article.objects.get(pk=article.pk)
         with reversion.create_revision():
-            _record(Article.objects.get(pk=article.pk), by=by, comment="Deleted.")
-        pk = article.pk
+            _record(stored, by=by, comment="Deleted.")
+        changes.articles_written([stored.pk], visible_before=_visible([stored]))
         article.delete()
-        related.refresh_around([pk])
 
 
 def article_rotate_preview_token(*, article: Article, by: User) -> Article:
@@ -510,6 +517,7 @@ def article_restore(
         raise ValueError("That revision belongs to another article.")
     with reversion.create_revision():
         current = _lock(article, expected_version)
+        changes.articles_written([current.pk], visible_before=_visible([current]))
         changed = _changed_fields(current, old)
         _check_may_change(by, current, changed | {"title"}, old)
         if "slug" in changed:

@@ -57,6 +57,7 @@ import functools
 import hashlib
 import logging
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.apps import apps
@@ -83,20 +84,86 @@ SINGLETON = ContentGeneration.SINGLETON_ID
 def content_changed(*, using=DEFAULT_DB_ALIAS):
     """Make every cached page stale as soon as the current transaction commits.
 
-    Call it from any write that sends no model signal (bulk_create,
-    bulk_update, QuerySet.update()); intimacyhub/receivers.py calls it for
-    every other write to the content apps. Outside a transaction it takes
-    effect at once; several calls in one transaction change the token once.
+    Call it for a write readers can see that the post-write path does not
+    already cover (articles/changes.py covers articles and their parts;
+    intimacyhub/receivers.py calls this for the other content models).
+    Outside a transaction it takes effect at once; several calls in one
+    transaction change the token once, after every step registered with
+    after_commit() has run.
+    """
+    with after_commit(using=using) as pending:
+        pending.new_generation = True
+
+
+class AfterCommit:
+    """What follows the commit of one transaction: derived-data steps in order, then at most one new generation.
+
+    A step is a callable returning whether what readers see changed. The new
+    generation comes last so that no reader can cache, under the new token, a
+    page built from derived data (a search row, a related list) the write has
+    not updated yet.
+    """
+
+    def __init__(self, using):
+        self.using = using
+        self.steps = {}
+        self.new_generation = False
+        self.done = False
+
+    def step(self, key, factory):
+        """Return the step registered under `key`, making it with factory() the first time."""
+        if key not in self.steps:
+            self.steps[key] = factory()
+        return self.steps[key]
+
+    def __call__(self):
+        # Registered by every caller (see after_commit()); the first to run does the work.
+        if self.done:
+            return
+        self.done = True
+        try:
+            for step in self.steps.values():
+                if step():
+                    self.new_generation = True
+        finally:
+            # The content has committed: even if a step failed, readers must not keep the old pages.
+            if self.new_generation:
+                _new_generation(using=self.using)
+
+
+def pending_after_commit(*, using=DEFAULT_DB_ALIAS):
+    """Return the current transaction's AfterCommit if one is registered, else None."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return None
+    # The pending callbacks, minus those of savepoints rolled back since; the
+    # latest registration is at or near the end.
+    pending = next(
+        (func for _sids, func, _robust in reversed(connection.run_on_commit) if isinstance(func, AfterCommit)), None
+    )
+    return None if pending is None or pending.done else pending
+
+
+@contextmanager
+def after_commit(*, using=DEFAULT_DB_ALIAS):
+    """Yield the current transaction's AfterCommit, registered once with on_commit.
+
+    Outside a transaction, the AfterCommit runs when the block ends. Inside
+    one, every caller gets the same object until the commit, so each step and
+    the new generation run once per transaction; a rolled-back transaction
+    (an import's dry run) runs nothing. Each call registers the object again
+    (it runs once, at the first registration): the registrations made inside
+    a savepoint that rolls back are dropped, and the others still run it.
     """
     connection = connections[using]
-    # The pending callbacks, minus those of savepoints rolled back since: one is enough.
-    if any(_is_new_generation(func) for _savepoints, func, _robust in connection.run_on_commit):
+    if not connection.in_atomic_block:
+        pending = AfterCommit(using)
+        yield pending
+        pending()
         return
-    transaction.on_commit(functools.partial(_new_generation, using=using), using=using)
-
-
-def _is_new_generation(func):
-    return isinstance(func, functools.partial) and func.func is _new_generation
+    pending = pending_after_commit(using=using) or AfterCommit(using)
+    transaction.on_commit(pending, using=using)
+    yield pending
 
 
 def _new_generation(*, using):

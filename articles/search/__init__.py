@@ -1,9 +1,9 @@
 """Search: the one entry point, whatever the database.
 
-Readers' queries go through `search()`; writers keep the index right with
-`index_article()`, `index_articles()` and `remove_article()` (call them from
-the code that writes, after the article and its condition links are saved;
-`Article.save()`/`delete()` and `content_file` import already do). The
+Readers' queries go through `search()`; the index is kept right with
+`index_article()`, `index_articles()` and `remove_article()`, called after
+the article and its condition links are saved: by articles/changes.py after
+every service's write commits, and by the import batch by batch. The
 backend is chosen by `connection.vendor`: `postgres.py` (weighted tsvector,
 GIN, pg_trgm) or `sqlite.py` (FTS5, bm25, a trigram vocabulary); views never
 know which.

@@ -159,7 +159,9 @@ def test_a_scheduled_article_is_stored_but_shown_only_from_its_time(db_clock):
 
 
 @pytest.mark.parametrize("withdraw", ["unpublish", "delete"])
-def test_a_withdrawn_article_leaves_readers_lists_at_once_and_stored_lists_after_the_save(editor, withdraw):
+def test_a_withdrawn_article_leaves_readers_lists_at_once_and_stored_lists_after_the_save(
+    editor, withdraw, django_capture_on_commit_callbacks
+):
     condition = ConditionFactory()
     article = article_with(conditions=[condition])
     gone = article_with(title="Withdrawn", conditions=[condition], published_at=days_ago(2))
@@ -173,15 +175,16 @@ def test_a_withdrawn_article_leaves_readers_lists_at_once_and_stored_lists_after
     Article.objects.filter(pk=gone.pk).update(status="published")
 
     gone.refresh_from_db()
-    if withdraw == "unpublish":
-        services.article_unpublish(article=gone, by=editor)
-    else:
-        services.article_delete(article=gone, by=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        if withdraw == "unpublish":
+            services.article_unpublish(article=gone, by=editor)
+        else:
+            services.article_delete(article=gone, by=editor)
     assert stored(article) == [stays.pk]
     assert gone.pk not in stored(stays)
 
 
-def test_publishing_a_new_article_puts_it_in_its_closest_neighbours_list(editor):
+def test_publishing_a_new_article_puts_it_in_its_closest_neighbours_list(editor, django_capture_on_commit_callbacks):
     condition, other = ConditionFactory(), ConditionFactory()
     neighbour = article_with(title="Quiet evenings", conditions=[condition], published_at=days_ago(10))
     article_with(title="Loud mornings", conditions=[condition], published_at=days_ago(20))
@@ -189,13 +192,16 @@ def test_publishing_a_new_article_puts_it_in_its_closest_neighbours_list(editor)
     related.refresh_all()
 
     new = article_with(title="New", conditions=[condition], status="draft", published_at=None)
-    services.article_publish(article=new, by=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=new, by=editor)
     assert stored(neighbour)[0] == new.pk
     assert titles(related_articles(Article.objects.get(pk=neighbour.pk)))[0] == "New"
     assert new.pk not in stored(stranger)
 
 
-def test_editing_an_articles_conditions_through_the_admin_path_recomputes_its_list(editor):
+def test_editing_an_articles_conditions_through_the_admin_path_recomputes_its_list(
+    editor, django_capture_on_commit_callbacks
+):
     old, new = ConditionFactory(), ConditionFactory()
     article = article_with(conditions=[old])
     before = article_with(conditions=[old], published_at=days_ago(2))
@@ -205,18 +211,22 @@ def test_editing_an_articles_conditions_through_the_admin_path_recomputes_its_li
 
     article.condition_links.all().delete()  # the admin's inline formset, then save_related():
     ArticleConditionFactory(article=article, condition=new)
-    services.article_render(article=article)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_render(article=article)
     assert stored(article) == [after.pk]
     assert article.pk in stored(after)
 
 
-def test_a_pinned_draft_joins_the_pinning_articles_list_when_it_is_published(editor):
+def test_a_pinned_draft_joins_the_pinning_articles_list_when_it_is_published(
+    editor, django_capture_on_commit_callbacks
+):
     article = ArticleFactory()
     pinned = ArticleFactory(status="draft", published_at=None)
     RelatedArticleFactory(article=article, related=pinned)
     related.refresh_all()
     assert stored(article) == []
-    services.article_publish(article=pinned, by=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=pinned, by=editor)
     assert stored(article) == [pinned.pk]
 
 
@@ -234,7 +244,7 @@ def test_lists_naming_finds_every_list_that_holds_an_article():
 # ---------------------------------------------------------------- in bulk
 
 
-def test_the_import_computes_related_lists():
+def test_the_import_computes_related_lists_once_it_commits(django_capture_on_commit_callbacks):
     def record(slug, days, condition="ptsd"):
         return {
             "type": "article", "slug": slug, "title": slug.title(), "body": "Text.", "status": "published",
@@ -250,12 +260,16 @@ def test_the_import_computes_related_lists():
         record("third", 1),
         record("apart", 1, "grief"),
     ]
-    import_content(io.BytesIO("".join(json.dumps(line) + "\n" for line in lines).encode()))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_content(io.BytesIO("".join(json.dumps(line) + "\n" for line in lines).encode()))
+        ids = dict(Article.objects.values_list("slug", "pk"))
+        assert stored(Article(pk=ids["first"])) == []  # after the commit, once for the file
     ids = dict(Article.objects.values_list("slug", "pk"))
     assert stored(Article(pk=ids["first"])) == [ids["third"], ids["second"]]
     assert stored(Article(pk=ids["apart"])) == []
     # A re-import with a new neighbour puts it in the lists it belongs to.
-    import_content(io.BytesIO("".join(json.dumps(line) + "\n" for line in [*lines, record("fourth", 0)]).encode()))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_content(io.BytesIO("".join(json.dumps(line) + "\n" for line in [*lines, record("fourth", 0)]).encode()))
     assert stored(Article(pk=ids["first"]))[0] == Article.objects.get(slug="fourth").pk
 
 

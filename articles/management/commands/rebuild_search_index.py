@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from articles import search
+from intimacyhub.pagecache import content_changed
 
 
 class Command(BaseCommand):
@@ -8,4 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = search.rebuild()
+        # Search pages are cached: a new generation, once the new index has
+        # committed, so no page built from the old index is cached under it.
+        content_changed()
         self.stdout.write(self.style.SUCCESS(f"Indexed {count} published or scheduled article(s)."))

@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from articles import related
 from articles.models import Article
+from intimacyhub.pagecache import content_changed
 
 
 def _moment(text):
@@ -40,5 +41,7 @@ class Command(BaseCommand):
             ids = list(Article.objects.filter(modified__gte=since).values_list("pk", flat=True))
             changed = related.refresh_around(ids)
             scope = f"{len(ids)} article(s) modified since {since.isoformat()} and those around them"
+        if changed:
+            content_changed()  # the lists were written with raw UPDATEs, which send no signals
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Related posts of {scope}: {changed} list(s) changed ({seconds:.1f} s)."))
