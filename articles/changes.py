@@ -133,6 +133,7 @@ def visible_as_stored(article, *, deleting=False, using=DEFAULT_DB_ALIAS):
 
 
 def conditions_renamed(article_ids, *, using=DEFAULT_DB_ALIAS):
-    """Re-index articles filed under a renamed condition, after the commit and before the new generation."""
+    """Re-index articles filed under a renamed condition after the commit, then start a new generation."""
     with pagecache.after_commit(using=using) as after:
         _step(after).reindex |= {int(pk) for pk in article_ids}
+        after.new_generation = True

@@ -640,7 +640,8 @@ def _write(conditions, articles, result, *, workers=1):
             reversion.add_to_revision(article)
     # New articles were indexed batch by batch above. Related lists and the
     # page cache follow on commit (never after a dry run's rollback).
-    search.index_articles(updated_ids)
+    if updated_ids:
+        search.index_articles(updated_ids)
     changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
 
 

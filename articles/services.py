@@ -260,6 +260,7 @@ def article_save(
             # Never taken from the caller: these belong to the stored row.
             article.created_by_id = current.created_by_id
             article.preview_token = current.preview_token
+            article.related_ids = current.related_ids  # derived, kept by articles/changes.py
             article.version = current.version + 1
             article.render()  # never store a body_html that lags behind the body
             article.save()

@@ -45,9 +45,6 @@ def connect():
     article = apps.get_model("articles", "Article")
     pre_save.connect(article_saving, sender=article, dispatch_uid="pagecache-pre_save-articles.Article")
     pre_delete.connect(article_deleting, sender=article, dispatch_uid="pagecache-pre_delete-articles.Article")
-    post_save.connect(
-        condition_saved, sender=apps.get_model("conditions", "Condition"), dispatch_uid="search-condition"
-    )
 
 
 def _article_model():
@@ -77,19 +74,17 @@ def article_deleting(sender, instance, using, **kwargs):
     instance._visible_before_write = changes.visible_as_stored(instance, deleting=True, using=using)
 
 
-def condition_saved(sender, instance, created, using, **kwargs):
+def condition_changed(instance, using):
     # Search indexes condition names with each article; `conditions` cannot
-    # call into `articles`, so the re-index of a renamed condition's articles
-    # is asked for here. It runs after the commit and before the new
-    # generation, so no page is cached from the old index under the new token.
-    if not created:
-        from articles import changes
-        from articles.models import ArticleCondition
+    # call into `articles`, so the re-index of a changed condition's articles
+    # is asked for here, with the new generation (a condition is always
+    # public): after the commit, the index first, so no page is cached from
+    # the old index under the new token.
+    from articles import changes
+    from articles.models import ArticleCondition
 
-        ids = (
-            ArticleCondition.objects.using(using).filter(condition_id=instance.pk).values_list("article_id", flat=True)
-        )
-        changes.conditions_renamed(list(ids), using=using)
+    ids = ArticleCondition.objects.using(using).filter(condition_id=instance.pk).values_list("article_id", flat=True)
+    changes.conditions_renamed(list(ids), using=using)
 
 
 def content_written(sender, instance, using, action="post", model=None, pk_set=None, reverse=False, **kwargs):
@@ -103,6 +98,9 @@ def content_written(sender, instance, using, action="post", model=None, pk_set=N
         # Through a relation, from the other side (tag.articles.add(...)): those articles.
         ids = set(pk_set) | ({instance.pk} if isinstance(instance, article_model) else set())
         changes.articles_touched(ids, using=using)
+        return
+    if kwargs.get("created") is False and instance._meta.label == "conditions.Condition":
+        condition_changed(instance, using)
         return
     article_id = _article_of(instance)
     if article_id is None or (action != "post" and not isinstance(instance, article_model)):
