@@ -72,11 +72,6 @@ class ArticlesWritten:
         return True
 
 
-def pending(*, using=DEFAULT_DB_ALIAS):
-    """Return the current transaction's ArticlesWritten (outside one, a context that runs at its end)."""
-    return pagecache.after_commit(using=using)
-
-
 def _step(after):
     return after.step(STEP, lambda: ArticlesWritten(after.using))
 
@@ -120,7 +115,7 @@ def visible_as_stored(article, *, deleting=False, using=DEFAULT_DB_ALIAS):
     article is saved as published (it is visible after the write whatever
     it was before: False is returned).
     """
-    if article.pk is None or (article._state.adding and not deleting):
+    if article.pk is None:
         return False
     if not deleting and article.status == Article.Status.PUBLISHED:
         return False

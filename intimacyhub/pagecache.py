@@ -6,11 +6,12 @@ Every cached page is stored under a key made of the request's absolute URL,
 a fingerprint of the release (so a shared Redis never serves the previous
 release's pages) and a *generation token*, read from the single
 ContentGeneration row by primary key: one small query per cacheable request,
-whichever worker answers it. After every content write commits, the
-token is replaced by a new random value (`content_changed()`), so the next
-request of every worker process asks for a key nobody has stored yet. Nothing
-needs to reach the other workers' local-memory caches, because the token lives
-in the database they all read. Old entries are never served again; they age
+whichever worker answers it. After every content write readers can see
+commits (articles/changes.py decides which do), the token is replaced by a
+new random value (`content_changed()`), so the next request of every worker
+process asks for a key nobody has stored yet. Nothing needs to reach the
+other workers' local-memory caches, because the token lives in the database
+they all read. Old entries are never served again; they age
 out (TIMEOUT) or are culled.
 
 A scheduled article (published, dated in the future) becomes visible when the
