@@ -29,7 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.search.documents import count_vocabulary, documents
+from articles.search.documents import documents, vocabulary_change
 from articles.search.query import expand_synonyms, is_crisis, matching_conditions, parse
 
 __all__ = ["bulk", "index_article", "index_articles", "rebuild", "remove_article", "search"]
@@ -103,7 +103,7 @@ def bulk():
 
 def _write_vocabulary(engine, vocabulary, indexed):
     with transaction.atomic():
-        engine.add_vocabulary(vocabulary)
+        engine.change_vocabulary(vocabulary)
         if indexed >= BATCH:
             # After a bulk change (an import), refresh the planner's statistics.
             engine.analyze()
@@ -123,10 +123,13 @@ def index_articles(article_ids):
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             docs = list(documents(batch))
+            # A removed row takes its words out of the vocabulary itself (a
+            # trigger, as when an article is deleted or unpublished by any path).
             engine.remove([i for i in batch if i not in {d.article_id for d in docs}])
             if docs:
+                previous = engine.stored_terms([d.article_id for d in docs])
                 engine.upsert(docs)
-                vocabulary.update(count_vocabulary(docs))
+                vocabulary.update(vocabulary_change(docs, previous))
         deferred = _deferred.get()
         if deferred is None:
             _write_vocabulary(engine, vocabulary, len(ids))
@@ -270,13 +273,21 @@ def search(text, *, page=1, condition=""):
 
 
 def _suggestion(engine, parsed, conditions):
-    """Return a corrected query that finds published articles, or ""."""
+    """Return a corrected query that finds published articles, or "".
+
+    The backend only proposes words that an article readers can see now
+    contains, never a stop word or an operator; and the corrected query must
+    itself find something, so "Did you mean" never hints at a draft's words.
+    """
     typed = parse(parsed.text)
     candidates = [w for w in dict.fromkeys(typed.positive_words()) if w.isalpha() and len(w) >= 3]
     corrections = engine.corrections(candidates[:6])
     if not corrections:
         return ""
     text = typed.text_with(corrections)
-    corrected = expand_synonyms(parse(text), [(c.name, c.aliases or []) for c in conditions])
-    # Checked against what readers may see, so a suggestion never hints at a draft's words.
+    corrected = parse(text)
+    if corrected.is_empty:
+        # Nothing left to search (as when every word corrected is a stop word).
+        return ""
+    expand_synonyms(corrected, [(c.name, c.aliases or []) for c in conditions])
     return text if engine.exists(corrected) else ""
