@@ -13,6 +13,12 @@ every query compares that time with the database's now, so a scheduled
 article appears at its time with no job to run. Database triggers (see the
 migration) drop an article's row when it is deleted or leaves "published" by
 any path, so the index can never show more than `published()` does.
+
+"Did you mean" draws on `search_term`, the words of the indexed articles with
+the number using each; each row keeps the exact words it contributes, so the
+counts shrink when a row goes (a trigger, 0006_search_visible_vocabulary),
+and a correction is offered only when an article readers can see at the
+database's now has that exact word, and the corrected query finds something.
 """
 
 import re
@@ -87,7 +93,9 @@ def bulk():
     those updates pile up as row versions every later update must walk past,
     so a 100,000-article import spent longer on them than on everything
     else. Added up here, each word is written once. Nothing is written if
-    the block raises.
+    the block raises. Removals are counted at once by the database (a
+    trigger), so inside the block a count may briefly fall below its true
+    value; the sum at the end is right.
     """
     if _deferred.get() is not None:
         yield
