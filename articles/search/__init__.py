@@ -13,6 +13,12 @@ every query compares that time with the database's now, so a scheduled
 article appears at its time with no job to run. Database triggers (see the
 migration) drop an article's row when it is deleted or leaves "published" by
 any path, so the index can never show more than `published()` does.
+
+"Did you mean" draws on `search_term`, the words of the indexed articles with
+the number using each; each row keeps the exact words it contributes, so the
+counts shrink when a row goes (a trigger, 0006_search_visible_vocabulary),
+and a correction is offered only when an article readers can see at the
+database's now has that exact word, and the corrected query finds something.
 """
 
 import re
@@ -29,7 +35,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.search.documents import count_vocabulary, documents
+from articles.search.documents import documents, vocabulary_change
 from articles.search.query import expand_synonyms, is_crisis, matching_conditions, parse
 
 __all__ = ["bulk", "index_article", "index_articles", "rebuild", "remove_article", "search"]
@@ -87,7 +93,9 @@ def bulk():
     those updates pile up as row versions every later update must walk past,
     so a 100,000-article import spent longer on them than on everything
     else. Added up here, each word is written once. Nothing is written if
-    the block raises.
+    the block raises. Removals are counted at once by the database (a
+    trigger), so inside the block a count may briefly fall below its true
+    value; the sum at the end is right.
     """
     if _deferred.get() is not None:
         yield
@@ -103,7 +111,7 @@ def bulk():
 
 def _write_vocabulary(engine, vocabulary, indexed):
     with transaction.atomic():
-        engine.add_vocabulary(vocabulary)
+        engine.change_vocabulary(vocabulary)
         if indexed >= BATCH:
             # After a bulk change (an import), refresh the planner's statistics.
             engine.analyze()
@@ -123,10 +131,13 @@ def index_articles(article_ids):
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             docs = list(documents(batch))
+            # A removed row takes its words out of the vocabulary itself (a
+            # trigger, as when an article is deleted or unpublished by any path).
             engine.remove([i for i in batch if i not in {d.article_id for d in docs}])
             if docs:
+                previous = engine.stored_terms([d.article_id for d in docs])
                 engine.upsert(docs)
-                vocabulary.update(count_vocabulary(docs))
+                vocabulary.update(vocabulary_change(docs, previous))
         deferred = _deferred.get()
         if deferred is None:
             _write_vocabulary(engine, vocabulary, len(ids))
@@ -270,13 +281,21 @@ def search(text, *, page=1, condition=""):
 
 
 def _suggestion(engine, parsed, conditions):
-    """Return a corrected query that finds published articles, or ""."""
+    """Return a corrected query that finds published articles, or "".
+
+    The backend only proposes words that an article readers can see now
+    contains, never a stop word or an operator; and the corrected query must
+    itself find something, so "Did you mean" never hints at a draft's words.
+    """
     typed = parse(parsed.text)
     candidates = [w for w in dict.fromkeys(typed.positive_words()) if w.isalpha() and len(w) >= 3]
     corrections = engine.corrections(candidates[:6])
     if not corrections:
         return ""
     text = typed.text_with(corrections)
-    corrected = expand_synonyms(parse(text), [(c.name, c.aliases or []) for c in conditions])
-    # Checked against what readers may see, so a suggestion never hints at a draft's words.
+    corrected = parse(text)
+    if corrected.is_empty:
+        # Nothing left to search (as when every word corrected is a stop word).
+        return ""
+    expand_synonyms(corrected, [(c.name, c.aliases or []) for c in conditions])
     return text if engine.exists(corrected) else ""

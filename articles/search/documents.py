@@ -4,8 +4,9 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
-from articles.search.query import MAX_WORD_LENGTH, words
+from articles.search.query import MAX_WORD_LENGTH, STOP_WORDS, words
 
 # The body's opening (about 100 words) counts for ranking beside the title,
 # summary and condition names; matching always uses the whole body. Small
@@ -44,6 +45,11 @@ class Document:
     def snippet_source(self):
         return f"{self.summary} {self.body}".strip()[:SNIPPET_CHARS]
 
+    @cached_property
+    def terms(self):
+        """The document's vocabulary words, sorted: stored with its row, counted in search_term."""
+        return sorted(vocabulary(self))
+
 
 def documents(article_ids):
     """Yield a Document for each published (or scheduled) article among `article_ids`.
@@ -81,16 +87,23 @@ def vocabulary(document):
 
     The title, summary, condition names and the body's opening: across a
     site that is nearly every word it uses, at a seventh of the cost of
-    reading every body in full on each import.
+    reading every body in full on each import. Stop words are left out: a
+    query never searches them, so they could only ever be wrong corrections.
     """
     found = set()
     for text in (document.title, document.meta, document.lead):
         found.update(w for w in words(text) if 3 <= len(w) <= MAX_WORD_LENGTH and w.isalpha())
-    return found
+    return found - STOP_WORDS
 
 
-def count_vocabulary(docs):
-    counts = Counter()
+def vocabulary_change(docs, previous):
+    """Return how many more documents use each word once `docs` replace their `previous` vocabularies.
+
+    `previous` maps article ids already indexed to the words their row
+    holds; the result is a Counter whose entries may be negative.
+    """
+    change = Counter()
     for document in docs:
-        counts.update(vocabulary(document))
-    return counts
+        change.update(document.terms)
+        change.subtract(previous.get(document.article_id, ()))
+    return Counter({word: n for word, n in change.items() if n})

@@ -10,13 +10,25 @@ row per published or scheduled article:
 - `rank_vector`: `head` plus the body's opening (C); what ts_rank scores, so
   ranking never reads a whole body.
 - `snippet_source`: the text snippets are cut from.
+- `terms`: the exact (unstemmed) vocabulary words the article contributes,
+  GIN-indexed, so a correction is checked word by word against what
+  readers can see now.
 
-`search_term` is the vocabulary for "Did you mean", trigram-indexed.
+`search_term` is the vocabulary for "Did you mean", trigram-indexed: each
+word with the number of indexed articles using it. Writers add to it
+(`change_vocabulary`); a trigger on search_document takes a removed row's
+words out of it, whatever removed the row (see migration 0006).
 """
 
 from django.db import connection
 
-from articles.search.query import words
+from articles.search.query import OPERATOR_WORDS, STOP_WORDS, words
+
+# A correction is never one of these (a stop word would leave an empty query).
+NEVER_SUGGESTED = sorted(STOP_WORDS | OPERATOR_WORDS)
+# The most similar vocabulary words looked at per typed word; the first one
+# that readers can see now is suggested.
+CANDIDATES = 10
 
 CONFIG = "english"
 # ts_rank weights for D, C, B, A: a title word outweighs any amount of body.
@@ -154,23 +166,51 @@ def snippet_sql(parsed, article_column):
     return sql, [*stems, SNIPPET_WINDOW // 4, SNIPPET_WINDOW, *q_params, HEADLINE_OPTIONS]
 
 
+def _visible_sql(word_sql):
+    """SQL true when an article readers can see now has exactly the word `word_sql` in its vocabulary."""
+    f_sql, f_params = _filters(None)
+    return f"EXISTS (SELECT 1 FROM search_document d WHERE d.terms @> ARRAY[{word_sql}]::text[] {f_sql})", f_params
+
+
 def corrections(words):
-    """Return {word: suggestion} for the words the site's vocabulary lacks, by trigram similarity."""
+    """Return {word: suggestion} for the words readers cannot find, by trigram similarity.
+
+    A word is corrected only when no visible article has it, and a
+    suggestion is only ever a word that a visible article has, checked as
+    the exact word: the vocabulary also counts scheduled articles, and a
+    word sharing its stem with a visible one proves nothing.
+    """
     if not words:
         return {}
-    # One branch per word, each with the word as a constant so the trigram index is used.
+    typed_sql, typed_params = _visible_sql("%s")
+    found_sql, found_params = _visible_sql("c.word")
+    # One branch per word, each with the word as a constant so the trigram
+    # index is used. The candidates come out best first, and the outer
+    # filter keeps that order, so the first visible one is the suggestion.
     branch = (
-        "(SELECT %s::text, t.word FROM search_term t WHERE t.word %% %s"
-        " AND NOT EXISTS (SELECT 1 FROM search_term k WHERE k.word = %s)"
-        " ORDER BY similarity(t.word, %s) DESC, t.df DESC, t.word LIMIT 1)"
+        "(SELECT %s::text, c.word FROM ("
+        "   SELECT t.word FROM search_term t"
+        "   WHERE t.word %% %s AND t.df > 0 AND NOT (t.word = ANY(%s::text[]))"
+        "   ORDER BY similarity(t.word, %s) DESC, t.df DESC, t.word LIMIT %s"
+        f" ) c WHERE NOT {typed_sql} AND {found_sql} LIMIT 1)"
     )
+    params = []
+    for word in words:
+        params += [word, word, NEVER_SUGGESTED, word, CANDIDATES, word, *typed_params, *found_params]
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join([branch] * len(words)), [w for word in words for w in [word] * 4])
+        cursor.execute(" UNION ALL ".join([branch] * len(words)), params)
         return dict(cursor.fetchall())
 
 
 # ---------------------------------------------------------------------------
 # Writing
+
+
+def stored_terms(article_ids):
+    """Return {article id: its vocabulary words} for those of `article_ids` that are indexed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, terms FROM search_document WHERE article_id = ANY(%s)", [list(article_ids)])
+        return dict(cursor.fetchall())
 
 
 def upsert(docs):
@@ -186,40 +226,50 @@ def upsert(docs):
         [" ".join(words(d.lead)) for d in docs],
         [" ".join(words(d.body)) for d in docs],
         [d.snippet_source for d in docs],
+        # Words are letters only, so a space separates them unambiguously.
+        [" ".join(d.terms) for d in docs],
     )
     sql = f"""
-        INSERT INTO search_document (article_id, published_at, head, rank_vector, vector, snippet_source)
+        INSERT INTO search_document (article_id, published_at, head, rank_vector, vector, snippet_source, terms)
         SELECT d.id, d.published_at, h.head,
                h.head || setweight(to_tsvector('{CONFIG}', d.lead), 'C'),
                h.head || setweight(to_tsvector('{CONFIG}', d.body), 'C'),
-               d.snippet
-        FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-             AS d(id, published_at, title, meta, lead, body, snippet)
+               d.snippet, string_to_array(d.terms, ' ')
+        FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                    %s::text[])
+             AS d(id, published_at, title, meta, lead, body, snippet, terms)
         CROSS JOIN LATERAL (SELECT setweight(to_tsvector('{CONFIG}', d.title), 'A')
                                    || setweight(to_tsvector('{CONFIG}', d.meta), 'B') AS head) h
         ON CONFLICT (article_id) DO UPDATE SET
             published_at = EXCLUDED.published_at, head = EXCLUDED.head, rank_vector = EXCLUDED.rank_vector,
-            vector = EXCLUDED.vector, snippet_source = EXCLUDED.snippet_source
+            vector = EXCLUDED.vector, snippet_source = EXCLUDED.snippet_source, terms = EXCLUDED.terms
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, list(columns))
 
 
 def remove(article_ids):
+    # The search_document_forget_terms trigger takes their words out of the vocabulary.
     if article_ids:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM search_document WHERE article_id = ANY(%s)", [list(article_ids)])
 
 
-def add_vocabulary(counts):
-    if counts:
-        words = sorted(counts)
+def change_vocabulary(change):
+    """Add `change` (word: documents more or fewer, possibly negative) to the vocabulary counts.
+
+    A word whose count falls to zero or below is no longer used by any
+    indexed article and is deleted.
+    """
+    if change:
+        words = sorted(change)
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO search_term (word, df) SELECT * FROM unnest(%s::text[], %s::int[])"
                 " ON CONFLICT (word) DO UPDATE SET df = search_term.df + EXCLUDED.df",
-                [words, [counts[w] for w in words]],
+                [words, [change[w] for w in words]],
             )
+            cursor.execute("DELETE FROM search_term WHERE word = ANY(%s::text[]) AND df <= 0", [words])
 
 
 def clear():
@@ -233,7 +283,8 @@ def analyze():
         # pending list that every search scans until autovacuum merges it.
         cursor.execute(
             "SELECT gin_clean_pending_list(index::regclass) FROM unnest(ARRAY["
-            "'search_document_head_gin', 'search_document_vector_gin', 'search_term_word_trgm']) AS index"
+            "'search_document_head_gin', 'search_document_vector_gin', 'search_document_terms_gin',"
+            " 'search_term_word_trgm']) AS index"
         )
         cursor.execute("ANALYZE search_document")
         cursor.execute("ANALYZE search_term")

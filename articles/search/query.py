@@ -34,6 +34,11 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# Words that are operators to one of the engines: `or` to our parser, AND OR
+# NOT NEAR to FTS5 (harmless inside the quoted strings every word travels in,
+# but never offered as a correction all the same).
+OPERATOR_WORDS = frozenset({"or", "and", "not", "near"})
+
 _WORD_RE = re.compile(r"[^\W_]+")
 # A clause: optional minus, then a quoted phrase (closing quote optional) or a run of non-space characters.
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')

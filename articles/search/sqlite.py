@@ -5,13 +5,27 @@ Tables (created by migration 0002_search_index):
 - `search_fts`, an FTS5 table whose rowid is the article id, with columns
   title, meta (summary and condition names), lead (the body's opening) and
   body; Porter stemming, accents removed.
-- `search_document` (article_id, published_at): the publication times, so
-  the visibility check reads an index of future dates, not each match.
+- `search_document` (article_id, published_at, terms): the publication
+  times, so the visibility check reads an index of future dates, not each
+  match; and the exact (unstemmed) vocabulary words each article
+  contributes, a JSON array, indexed word by word by `search_exact` (an
+  FTS5 table over that column, no stemming) so that a correction is checked
+  as the exact word against what readers can see now.
 - `search_term` (word, df) and `search_term_trigram`, an FTS5 trigram index
-  over it, for "Did you mean".
+  over it, for "Did you mean": each word with the number of indexed
+  articles using it. Writers add to it (`change_vocabulary`); a trigger
+  takes a deleted search_document row's words out of it, whatever deleted
+  the row (see migration 0006).
 """
 
+import json
+
 from django.db import connection
+
+from articles.search.query import OPERATOR_WORDS, STOP_WORDS
+
+# A correction is never one of these (a stop word would leave an empty query).
+NEVER_SUGGESTED = STOP_WORDS | OPERATOR_WORDS
 
 # bm25 weights per column: title, meta, lead, body.
 BM25 = "bm25(search_fts, 10.0, 4.0, 1.0, 0.0)"
@@ -127,28 +141,56 @@ def similarity(a, b):
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
+def _visible_sql(word_sql):
+    """SQL true when an article readers can see now has exactly the word `word_sql` in its vocabulary.
+
+    `word_sql` must give letters only (as every vocabulary word is), so
+    quoting it makes an FTS5 string that no operator can come out of.
+    """
+    now_sql, now_params = _now_sql()
+    sql = (
+        "EXISTS (SELECT 1 FROM search_exact WHERE search_exact MATCH '\"' || " + word_sql + " || '\"'"
+        f" AND search_exact.rowid NOT IN (SELECT article_id FROM search_document WHERE published_at > {now_sql}))"
+    )
+    return sql, list(now_params)
+
+
 def corrections(words):
-    """Return {word: suggestion} for the words the site's vocabulary lacks, by trigram similarity."""
+    """Return {word: suggestion} for the words readers cannot find, by trigram similarity.
+
+    A word is corrected only when no visible article has it, and a
+    suggestion is only ever a word that a visible article has, checked as
+    the exact word: the vocabulary also counts scheduled articles, and a
+    word sharing its stem with a visible one proves nothing.
+    """
+    words = [w for w in words if w.isalpha() and len(w) >= 3]
     if not words:
         return {}
     found = {}
+    typed_sql, typed_params = _visible_sql("%s")
+    candidate_sql, candidate_params = _visible_sql("t.word")
     with connection.cursor() as cursor:
-        placeholders = ", ".join(["%s"] * len(words))
-        cursor.execute(f"SELECT word FROM search_term WHERE word IN ({placeholders})", list(words))
+        cursor.execute(
+            " UNION ALL ".join([f"SELECT %s WHERE {typed_sql}"] * len(words)),
+            [p for word in words for p in (word, word, *typed_params)],
+        )
         known = {row[0] for row in cursor.fetchall()}
         for word in words:
             if word in known:
                 continue
             grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
-            if not grams:
-                continue
             cursor.execute(
-                "SELECT t.word, t.df FROM search_term_trigram JOIN search_term t ON t.id = search_term_trigram.rowid"
-                " WHERE search_term_trigram MATCH %s AND length(t.word) BETWEEN %s AND %s"
+                f"SELECT t.word, t.df, {candidate_sql} FROM search_term_trigram"
+                " JOIN search_term t ON t.id = search_term_trigram.rowid"
+                " WHERE search_term_trigram MATCH %s AND length(t.word) BETWEEN %s AND %s AND t.df > 0"
                 " ORDER BY search_term_trigram.rank LIMIT 40",
-                [" OR ".join(f'"{g}"' for g in grams), len(word) - 3, len(word) + 3],
+                [*candidate_params, " OR ".join(f'"{g}"' for g in grams), len(word) - 3, len(word) + 3],
             )
-            scored = [(similarity(word, w), df, w) for w, df in cursor.fetchall()]
+            scored = [
+                (similarity(word, w), df, w)
+                for w, df, visible in cursor.fetchall()
+                if visible and w not in NEVER_SUGGESTED
+            ]
             scored = [s for s in scored if s[0] >= 0.3]
             if scored:
                 found[word] = max(scored, key=lambda s: (s[0], s[1], [-ord(c) for c in s[2]]))[2]
@@ -159,23 +201,48 @@ def corrections(words):
 # Writing
 
 
+def stored_terms(article_ids):
+    """Return {article id: its vocabulary words} for those of `article_ids` that are indexed."""
+    ids, found = list(article_ids), {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT article_id, terms FROM search_document WHERE article_id IN ({placeholders})", chunk)
+            found.update((article_id, json.loads(terms)) for article_id, terms in cursor.fetchall())
+    return found
+
+
 def upsert(docs):
     from articles.models import Article
 
     field = Article._meta.get_field("published_at")
-    remove([d.article_id for d in docs])
+    ids = [d.article_id for d in docs]
     with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
         cursor.executemany(
             "INSERT INTO search_fts (rowid, title, meta, lead, body) VALUES (%s, %s, %s, %s, %s)",
             [(d.article_id, d.title, d.meta, d.lead, d.body) for d in docs],
         )
+        # Updated in place, not deleted and inserted: a deleted row's words leave the vocabulary.
         cursor.executemany(
-            "INSERT INTO search_document (article_id, published_at) VALUES (%s, %s)",
-            [(d.article_id, field.get_db_prep_value(d.published_at, connection)) for d in docs],
+            "INSERT INTO search_document (article_id, published_at, terms) VALUES (%s, %s, %s)"
+            " ON CONFLICT (article_id) DO UPDATE SET published_at = excluded.published_at, terms = excluded.terms",
+            [
+                (
+                    d.article_id,
+                    field.get_db_prep_value(d.published_at, connection),
+                    json.dumps(d.terms, ensure_ascii=False),
+                )
+                for d in docs
+            ],
         )
 
 
 def remove(article_ids):
+    # The search_document_forget_terms trigger takes their words out of the vocabulary.
     ids = list(article_ids)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 500):
@@ -185,19 +252,31 @@ def remove(article_ids):
             cursor.execute(f"DELETE FROM search_document WHERE article_id IN ({placeholders})", chunk)
 
 
-def add_vocabulary(counts):
-    if counts:
+def change_vocabulary(change):
+    """Add `change` (word: documents more or fewer, possibly negative) to the vocabulary counts.
+
+    A word whose count falls to zero or below is no longer used by any
+    indexed article and is deleted.
+    """
+    if change:
+        items = list(change.items())
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO search_term (word, df) VALUES (%s, %s)"
                 " ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
-                list(counts.items()),
+                items,
             )
+            touched = [word for word, _n in items]
+            for start in range(0, len(touched), 500):
+                chunk = touched[start : start + 500]
+                placeholders = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM search_term WHERE df <= 0 AND word IN ({placeholders})", chunk)
 
 
 def clear():
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM search_fts")
+        # Row by row through the triggers, which keep search_exact's index consistent.
         cursor.execute("DELETE FROM search_document")
         cursor.execute("DELETE FROM search_term")
         cursor.execute("INSERT INTO search_term_trigram (search_term_trigram) VALUES ('delete-all')")
@@ -218,6 +297,7 @@ def optimize():
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
         cursor.execute("INSERT INTO search_term_trigram (search_term_trigram) VALUES ('optimize')")
+        cursor.execute("INSERT INTO search_exact (search_exact) VALUES ('optimize')")
 
 
 def count():

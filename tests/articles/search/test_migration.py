@@ -1,0 +1,46 @@
+"""An existing search index migrates to a vocabulary of visible words (0006_search_visible_vocabulary)."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from articles import search
+from articles.models import Article
+
+BEFORE = ("articles", "0005_archive_anchors")
+AFTER = ("articles", "0006_search_visible_vocabulary")
+
+
+def migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def vocabulary():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, df FROM search_term ORDER BY word")
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_existing_index_gets_its_words_and_a_vocabulary_readers_can_see(publish):
+    publish("Closeness", body="Closeness matters.")
+    withdrawn = publish("Quixotry", body="Closeness and quixotry.")
+    try:
+        migrate(BEFORE)
+        # What the old code left behind: words of a withdrawn article, stop words, inflated counts.
+        Article.objects.filter(pk=withdrawn.pk).update(status=Article.Status.DRAFT)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE search_term SET df = 7 WHERE word = 'closeness'")
+            cursor.execute("INSERT INTO search_term (word, df) VALUES ('the', 4)")
+        assert "quixotry" in vocabulary()
+        migrate(AFTER)
+        assert vocabulary() == {"closeness": 1, "matters": 1}
+        assert search.search("closenes").suggestion == "closeness"
+        assert search.search("quixotri").suggestion == ""
+        # The triggers work on the migrated index.
+        Article.objects.filter(status=Article.Status.PUBLISHED).delete()
+        assert vocabulary() == {}
+    finally:
+        migrate(AFTER)
