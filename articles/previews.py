@@ -47,6 +47,8 @@ def article_id_for(token):
 class SharePreviewView(ArticleDetailView):
     """The reader's article page for the one article the link names, whatever its status."""
 
+    page_cache_params = None  # a private page: never looked up in, nor stored in, the page cache
+
     def readable_articles(self):
         # Only the linked article, whatever its status; the page's lists of
         # other articles still come from published_articles().

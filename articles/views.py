@@ -20,6 +20,7 @@ from articles.models import Article, ArticleQuote, Author, Quote, Tag
 from articles.redirects import SlugRedirectMixin
 from articles.structured_data import article_json_ld
 from conditions.models import Condition
+from intimacyhub.cacheable import PAGE_NUMBER
 from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
 
 ARCHIVE_PAGE_SIZE = 12
@@ -58,6 +59,7 @@ class ArticleListMixin(PublishedArticlesMixin, KeysetPaginationMixin):
 
 class HomeView(TemplateView):
     template_name = "articles/home.html"
+    page_cache_params = {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -71,6 +73,7 @@ class ArticleListView(ArticleListMixin, ListView):
 
     template_name = "articles/article_list.html"
     filters = (("condition", Condition), ("tag", Tag), ("author", Author))
+    page_cache_params = KeysetPaginationMixin.page_cache_params | {name: FILTER_VALUE_RE for name, _model in filters}
 
     def get_queryset(self):
         queryset = self.published_articles()
@@ -89,6 +92,11 @@ class ArticleListView(ArticleListMixin, ListView):
         if author := self.active_filters.get("author"):
             queryset = queryset.filter(author=author)
         return queryset
+
+    def link_params(self):
+        # The filters this page applied, by their slugs, in a fixed order: its
+        # links and canonical URL never repeat anything else the URL carried.
+        return {name: obj.slug for name, obj in self.active_filters.items()}
 
     def rows_at(self, queryset, offset, limit):
         # The whole archive, unfiltered: deep pages seek from an anchor.
@@ -149,6 +157,7 @@ class ArchiveView(ArticleListMixin, ListView):
 class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    page_cache_params = {}
 
     def get_queryset(self):
         # Staff may preview drafts and scheduled articles; readers never.
@@ -241,6 +250,7 @@ class QuoteListView(ListView):
     template_name = "articles/quote_list.html"
     context_object_name = "quotes"
     paginate_by = QUOTES_PAGE_SIZE
+    page_cache_params = {"page": PAGE_NUMBER}
 
     def get_queryset(self):
         return Quote.objects.filter(Exists(Article.objects.published().filter(quote_links__quote=OuterRef("pk"))))
@@ -301,3 +311,4 @@ def _newest_featuring(quotes):
 class RobotsView(TemplateView):
     template_name = "robots.txt"
     content_type = "text/plain; charset=utf-8"
+    page_cache_params = {}

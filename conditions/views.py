@@ -32,6 +32,7 @@ _NOTES = CompiledQuery(_notes, (int,) * (1 + CONDITION_PAGE_SIZE))
 class ConditionListView(ListView):
     model = Condition
     context_object_name = "conditions"
+    page_cache_params = {}
 
     def get_queryset(self):
         return Condition.objects.only("slug", "name", "summary")

@@ -38,18 +38,49 @@ commit computes the next scheduled date after every write before it.
 
 What is never cached
 --------------------
+Pages whose view does not declare itself cacheable, and requests with a
+query parameter the view did not declare or a value not in its one spelling
+(intimacyhub/cacheable.py: the declarations, and why such requests are
+served but not stored). Search declares nothing: what readers search for is
+never stored, and its responses say no-store to every other cache too.
 Requests other than GET and HEAD, and requests carrying any cookie or an
 Authorization header: anonymous readers get no cookie from this site, so a
 cookie means someone signed in (staff, with session and CSRF cookies) or a
 state the site did not create, and is not worth guessing about. Responses
 other than 200, streaming responses, responses that set a cookie, that say
 Cache-Control private, no-store or no-cache (staff previews, admin pages,
-health checks), that vary on everything (Vary: *) or that carry a CSP nonce
-(a nonce reused by every reader would be no nonce). Headers are stored with
-the page, so a cached hit carries the same CSP and security headers; the
-middleware sits above the session, CSRF and CSP middleware so it sees them.
-No Cache-Control is added: browsers and proxies keep nothing, so the only
-copies are the ones this module can make stale.
+health checks, empty lists), that vary on everything (Vary: *), that carry
+a CSP nonce (a nonce reused by every reader would be no nonce) or that are
+larger than INTIMACYHUB_PAGE_CACHE_MAX_BYTES (served, not stored). Headers
+are stored with the page, so a cached hit carries the same CSP and security
+headers; the middleware sits above the session, CSRF and CSP middleware so
+it sees them. No Cache-Control is added: browsers and proxies keep nothing,
+so the only copies are the ones this module can make stale.
+
+What a reader can learn from a response: nothing about other readers
+--------------------------------------------------------------------
+A hit is the stored response, headers and body, byte for byte what the miss
+that stored it sent, and no header says hit or miss (no Cache-Status, Age or
+X-Cache): "this page was served from the cache" would tell anyone that
+someone else asked for it in the last minutes. Where the answer came from
+is logged at DEBUG on this module's logger, with the path and never the
+query string, and set on the response object as `page_cache_status` for
+code in this process (tests, a log formatter); it never leaves the server.
+There is deliberately no setting that puts a header back: staff bypass the
+cache, so a staff-only header would always say bypass, and a debugging
+switch left on in production would leak exactly what this prevents. What
+remains is timing (a hit is faster), over a URL space bounded by the
+published content: it can tell that some reader opened a public page
+recently, never who, and never what anyone searched.
+
+Memory
+------
+Every entry is at most INTIMACYHUB_PAGE_CACHE_MAX_BYTES of body. In local
+memory a worker keeps at most INTIMACYHUB_PAGE_CACHE_ENTRIES entries and
+culls the least recently used third when full; Redis is bounded by its own
+maxmemory with allkeys-lru (deploy/redis/redis.conf). Since only declared
+parameters with canonical values are stored, the number of distinct keys is
+bounded by the published content, not by what readers type.
 
 Cost of a cached hit: one primary-key query on a one-row table plus one cache read.
 """
@@ -71,13 +102,12 @@ from django.http import HttpResponse
 
 from articles import archive_anchors
 from articles.models import Article
+from intimacyhub.cacheable import cache_url
 from intimacyhub.compiled import CompiledQuery
 from intimacyhub.models import ContentGeneration
 
 logger = logging.getLogger(__name__)
 
-CACHE_STATUS = "Cache-Status"
-CACHE_NAME = "IntimacyHub"
 UNCACHEABLE_DIRECTIVES = {"private", "no-store", "no-cache"}
 SINGLETON = ContentGeneration.SINGLETON_ID
 
@@ -233,9 +263,9 @@ def deployment_fingerprint():
     return digest.hexdigest()[:16]
 
 
-def page_key(request, token):
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"page:{deployment_fingerprint()}:{token:x}:{url}"
+def page_key(url, token):
+    digest = hashlib.sha256(url.encode()).hexdigest()
+    return f"page:{deployment_fingerprint()}:{token:x}:{digest}"
 
 
 def _cacheable_request(request):
@@ -264,7 +294,7 @@ def _cacheable_response(request, response):
 
 def _entry(request, response):
     return {
-        "headers": [(name, value) for name, value in response.items() if name != CACHE_STATUS],
+        "headers": list(response.items()),
         "content": response.content,
         # The request's values for every header the page varies on; a hit needs the same values.
         "vary": {name: request.headers.get(name) for name in _vary_headers(response)},
@@ -291,31 +321,37 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not settings.INTIMACYHUB_PAGE_CACHE:
             return self.get_response(request)
-        if not _cacheable_request(request):
-            return self._mark(self.get_response(request), "fwd=bypass")
+        url = cache_url(request) if _cacheable_request(request) else None
+        if url is None:
+            return self._done(request, self.get_response(request), "fwd=bypass")
         try:
             token = current_generation()
         except DatabaseError:
             # The view meets the same outage and answers with the 503 page.
             return self.get_response(request)
         if token is None:
-            return self._mark(self.get_response(request), "fwd=bypass")
+            return self._done(request, self.get_response(request), "fwd=bypass")
 
         cache = caches[settings.INTIMACYHUB_PAGE_CACHE_ALIAS]
-        key = page_key(request, token)
+        key = page_key(url, token)
         entry = self._read(cache, key)
         if entry is not None and all(request.headers.get(name) == value for name, value in entry["vary"].items()):
-            return self._mark(_response(entry), "hit")
+            return self._done(request, _response(entry), "hit")
 
         response = self.get_response(request)
-        if request.method == "GET" and _cacheable_response(request, response):
-            stored = self._write(cache, key, _entry(request, response))
-            return self._mark(response, "fwd=miss; stored" if stored else "fwd=miss")
-        return self._mark(response, "fwd=miss")
+        if request.method != "GET" or not _cacheable_response(request, response):
+            return self._done(request, response, "fwd=miss")
+        if len(response.content) > settings.INTIMACYHUB_PAGE_CACHE_MAX_BYTES:
+            return self._done(request, response, "fwd=miss; detail=too-large")
+        stored = self._write(cache, key, _entry(request, response))
+        return self._done(request, response, "fwd=miss; stored" if stored else "fwd=miss")
 
     @staticmethod
-    def _mark(response, status):
-        response[CACHE_STATUS] = f"{CACHE_NAME}; {status}"
+    def _done(request, response, status):
+        # For the logs and this process only: a header would tell every
+        # reader whether someone else asked for this URL (see above).
+        response.page_cache_status = status
+        logger.debug("page cache %s: %s", status, request.path)
         return response
 
     @staticmethod

@@ -24,7 +24,10 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, QueryDict
+from django.utils.cache import patch_cache_control
+
+from intimacyhub.cacheable import PAGE_NUMBER
 
 # A cursor is "<microseconds since the epoch>_<id>".
 _CURSOR_RE = re.compile(r"([0-9]{1,17})_([0-9]{1,18})")
@@ -106,9 +109,16 @@ class KeysetPaginationMixin:
 
     One query a page: it fetches one row more than it shows to learn whether
     there is a next page, and a page past the end is a 404.
+
+    The page cache stores `?page=N` pages, not the cursor links' (`after=`,
+    `before=`): a cursor can name any instant, so those URLs are too many to
+    store, and each costs one index seek. An empty list is not stored either:
+    any year of the archive or mix of filters gives one, and it costs one
+    query that finds nothing.
     """
 
     paginate_by = 12
+    page_cache_params = {"page": PAGE_NUMBER}
 
     def paginate_queryset(self, queryset, page_size):
         params = self.request.GET
@@ -140,6 +150,17 @@ class KeysetPaginationMixin:
         by_pk = queryset.filter(pk__in=pks).in_bulk()
         return [by_pk[pk] for pk in pks if pk in by_pk]
 
+    def link_params(self):
+        """The query parameters, other than the page, that this page's links and canonical URL carry."""
+        return {}
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        page = context.get("page_obj")
+        if page is not None and not page.object_list:
+            patch_cache_control(response, no_cache=True)
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context.get("page_obj")
@@ -150,9 +171,10 @@ class KeysetPaginationMixin:
         return context
 
     def _base_params(self):
-        params = self.request.GET.copy()
-        for name in ("page", "after", "before"):
-            params.pop(name, None)
+        # Built from what the view read, never copied from the request: a
+        # link must not repeat a parameter a reader (or a flood) made up.
+        params = QueryDict(mutable=True)
+        params.update(self.link_params())
         return params
 
     def _page_url(self, page, *, older):

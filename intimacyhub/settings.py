@@ -155,20 +155,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # by all workers when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
 INTIMACYHUB_PAGE_CACHE = env_bool("INTIMACYHUB_PAGE_CACHE", default=not DEBUG)
 INTIMACYHUB_PAGE_CACHE_SECONDS = int(os.environ.get("INTIMACYHUB_PAGE_CACHE_SECONDS", "600"))
+# A larger page is served but not stored. 512 KiB holds the biggest pages we
+# serve (a 2,000-URL sitemap section, a few hundred KB; articles are 10 to 40 KB).
+INTIMACYHUB_PAGE_CACHE_MAX_BYTES = int(os.environ.get("INTIMACYHUB_PAGE_CACHE_MAX_BYTES", str(512 * 1024)))
 INTIMACYHUB_PAGE_CACHE_ALIAS = "default"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # A Redis that stops answering must cost a worker half a second, not hang it.
+    # A Redis that stops answering must cost a worker half a second, not hang
+    # it. Its memory bound is the server's: deploy/redis/redis.conf.
     _cache = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 else:
+    # Per worker: at most ENTRIES pages; when full, the least recently used
+    # third is dropped (Django's local-memory cache is LRU-ordered).
     _cache = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "intimacyhub-pages",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("INTIMACYHUB_PAGE_CACHE_ENTRIES", "1000"))},
+        "OPTIONS": {
+            "MAX_ENTRIES": int(os.environ.get("INTIMACYHUB_PAGE_CACHE_ENTRIES", "1000")),
+            "CULL_FREQUENCY": 3,
+        },
     }
 CACHES = {"default": _cache}
 

@@ -8,6 +8,7 @@ from markdownx.views import MarkdownifyView
 
 from articles.sitemaps import sitemaps
 from articles.views import RobotsView
+from intimacyhub.cacheable import PAGE_NUMBER, cacheable
 from intimacyhub.uploads import SafeImageUploadView
 from intimacyhub.views import healthz
 
@@ -27,11 +28,16 @@ urlpatterns = [
     path("conditions/", include("conditions.urls")),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        cacheable()(sitemap_views.index),
         {"sitemaps": sitemaps, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap_section"),
+    path(
+        "sitemap-<section>.xml",
+        cacheable(p=PAGE_NUMBER)(sitemap_views.sitemap),
+        {"sitemaps": sitemaps},
+        name="sitemap_section",
+    ),
     path("robots.txt", RobotsView.as_view(), name="robots"),
     path("search/", include("articles.search.urls")),
     path("", include("articles.urls")),

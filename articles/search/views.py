@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from articles import search as engine
 
@@ -6,6 +7,9 @@ from articles import search as engine
 MAX_PARAMETER_LENGTH = 1000
 
 
+# What someone searched for is theirs: never stored by the page cache (this
+# view declares nothing cacheable), nor by a proxy or the browser (no-store).
+@never_cache
 def results(request):
     """Show ranked published articles for ?q=, page by page, optionally within one condition."""
     text = request.GET.get("q", "")[:MAX_PARAMETER_LENGTH]

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -25,14 +26,23 @@ from django.db import OperationalError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
+from django.urls import path
 from django.utils import timezone
 
 from articles.content_file import import_content
 from articles.models import Article, ArticleCondition, Tag
 from intimacyhub import pagecache
+from intimacyhub.cacheable import PAGE_NUMBER, cacheable
 from intimacyhub.models import ContentGeneration
 from intimacyhub.receivers import CONTENT_APPS, DERIVED_MODELS
-from tests.factories import ArticleConditionFactory, ArticleFactory, CitationFactory, ConditionFactory, QuoteFactory
+from tests.factories import (
+    ArticleConditionFactory,
+    ArticleFactory,
+    AuthorFactory,
+    CitationFactory,
+    ConditionFactory,
+    QuoteFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +64,8 @@ def page_cache(settings):
 
 
 def cache_status(response):
-    return response.get("Cache-Status", "")
+    """Where the page came from, as the middleware tells this process (never the reader)."""
+    return getattr(response, "page_cache_status", "")
 
 
 def warm(client, url):
@@ -62,7 +73,7 @@ def warm(client, url):
     first = client.get(url)
     assert first.status_code == 200, url
     second = client.get(url)
-    assert cache_status(second) == "IntimacyHub; hit", (url, cache_status(first), cache_status(second))
+    assert cache_status(second) == "hit", (url, cache_status(first), cache_status(second))
     assert second.content == first.content
     return second.content.decode()
 
@@ -74,10 +85,10 @@ def warm(client, url):
 def test_an_anonymous_reader_gets_the_page_from_the_cache_with_one_query(page_cache, client, django_assert_num_queries):
     article = ArticleFactory(title="Breathing through panic")
     first = client.get(article.get_absolute_url())
-    assert cache_status(first) == "IntimacyHub; fwd=miss; stored"
+    assert cache_status(first) == "fwd=miss; stored"
     with django_assert_num_queries(1):
         second = client.get(article.get_absolute_url())
-    assert cache_status(second) == "IntimacyHub; hit"
+    assert cache_status(second) == "hit"
     assert second.status_code == 200
     assert second.content == first.content
     assert "Breathing through panic" in second.content.decode()
@@ -111,10 +122,10 @@ def test_every_public_page_is_served_from_the_cache_with_one_query(page_cache, c
     article.tags.add(Tag.objects.create(name="first-tag", slug="first-tag"))
     for url in public_pages(article):
         first = client.get(url)
-        assert cache_status(first) == "IntimacyHub; fwd=miss; stored", url
+        assert cache_status(first) == "fwd=miss; stored", url
         with django_assert_num_queries(1):
             second = client.get(url)
-        assert cache_status(second) == "IntimacyHub; hit", url
+        assert cache_status(second) == "hit", url
         assert second.content == first.content
 
 
@@ -122,7 +133,7 @@ def test_a_cached_page_keeps_every_header(page_cache, client):
     article = ArticleFactory()
     miss = client.get(article.get_absolute_url())
     hit = client.get(article.get_absolute_url())
-    assert cache_status(hit) == "IntimacyHub; hit"
+    assert cache_status(hit) == "hit"
     assert "default-src 'self'" in hit["Content-Security-Policy"]
     assert hit["X-Frame-Options"] == "DENY"
     assert hit["Content-Type"] == "text/html; charset=utf-8"
@@ -136,24 +147,24 @@ def test_anonymous_readers_get_no_cookie_from_a_miss_or_a_hit(page_cache, client
         response = client.get(article.get_absolute_url())
         assert not response.cookies
         assert "Set-Cookie" not in response
-    assert cache_status(response) == "IntimacyHub; hit"
+    assert cache_status(response) == "hit"
     assert not client.cookies
 
 
 def test_head_is_answered_from_a_cached_get_but_does_not_fill_the_cache(page_cache, client):
     article = ArticleFactory()
-    assert cache_status(client.head("/")) == "IntimacyHub; fwd=miss"
-    assert cache_status(client.get("/")) == "IntimacyHub; fwd=miss; stored"
+    assert cache_status(client.head("/")) == "fwd=miss"
+    assert cache_status(client.get("/")) == "fwd=miss; stored"
     head = client.head(article.get_absolute_url())
-    assert head.status_code == 200 and cache_status(head) == "IntimacyHub; fwd=miss"
+    assert head.status_code == 200 and cache_status(head) == "fwd=miss"
     client.get(article.get_absolute_url())
-    assert cache_status(client.head(article.get_absolute_url())) == "IntimacyHub; hit"
+    assert cache_status(client.head(article.get_absolute_url())) == "hit"
 
 
 def test_post_is_never_answered_from_the_cache(page_cache, client):
     warm(client, "/")
     response = client.post("/")
-    assert cache_status(response) == "IntimacyHub; fwd=bypass"
+    assert cache_status(response) == "fwd=bypass"
     assert response.status_code == 405
 
 
@@ -173,6 +184,219 @@ def test_a_database_error_reading_the_generation_falls_back_to_the_view(page_cac
     response = client.get("/")
     assert response.status_code == 200 and "Still here" in response.content.decode()
     assert "Cache-Status" not in response
+
+
+# ---------------------------------------------------------------------------
+# Readers' privacy: no response tells whether someone else asked for a URL
+
+# Headers caches use to say where an answer came from, or how long it was kept.
+CACHE_TELLS = {"cache-status", "age", "x-cache", "x-cache-status", "x-cache-hits", "x-served-by", "cf-cache-status"}
+
+
+def test_a_hit_sends_exactly_the_headers_of_the_miss_and_none_says_which(page_cache, client):
+    article = ArticleFactory()
+    ArticleConditionFactory(article=article)
+    article.quote_links.create(quote=QuoteFactory())
+    article.tags.add(Tag.objects.create(name="first-tag", slug="first-tag"))
+    for url in public_pages(article):
+        miss = client.get(url)
+        hit = client.get(url)
+        head = client.head(url)
+        assert (cache_status(miss), cache_status(hit), cache_status(head)) == ("fwd=miss; stored", "hit", "hit"), url
+        assert hit.serialize_headers() == miss.serialize_headers(), url
+        assert head.serialize_headers() == miss.serialize_headers(), url
+        bypass = client.get(f"{url}{'&' if '?' in url else '?'}unknown=1")
+        assert cache_status(bypass) == "fwd=bypass", url
+        for response in (miss, hit, head, bypass):
+            assert not CACHE_TELLS & {name.lower() for name in response.headers}, (url, dict(response.headers))
+
+
+def test_the_first_request_for_a_page_and_a_hit_send_the_same_headers(page_cache, client):
+    article = ArticleFactory()
+    miss = client.get(article.get_absolute_url())
+    hit = client.get(article.get_absolute_url())
+    assert (cache_status(miss), cache_status(hit)) == ("fwd=miss; stored", "hit")
+    assert hit.serialize_headers() == miss.serialize_headers()
+    assert hit.content == miss.content
+
+
+def test_search_results_are_never_stored_by_any_cache(page_cache, client):
+    ArticleFactory(title="When a partner hurts you", body="What to do when my partner hurts me.")
+    url = "/search/?q=my+partner+hurts+me"
+    responses = [client.get(url), client.get(url)]
+    for response in responses:
+        assert response.status_code == 200
+        assert "When a partner hurts you" in response.content.decode()
+        assert cache_status(response) == "fwd=bypass"
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives
+        assert not CACHE_TELLS & {name.lower() for name in response.headers}
+    assert responses[1].serialize_headers() == responses[0].serialize_headers()
+    assert not page_cache._cache  # nothing was stored, not even under another key
+
+
+def test_where_a_page_came_from_is_logged_at_debug_without_the_query_string(page_cache, client, caplog):
+    article = ArticleFactory()
+    caplog.set_level(logging.DEBUG, logger="intimacyhub.pagecache")
+    client.get(article.get_absolute_url())
+    client.get(article.get_absolute_url())
+    client.get("/search/?q=my+partner+hurts+me")
+    messages = [r.getMessage() for r in caplog.records if r.name == "intimacyhub.pagecache"]
+    assert messages == [
+        f"page cache fwd=miss; stored: {article.get_absolute_url()}",
+        f"page cache hit: {article.get_absolute_url()}",
+        "page cache fwd=bypass: /search/",
+    ]
+    assert "partner" not in caplog.text
+
+
+# ---------------------------------------------------------------------------
+# Bounded: only what a view reads is keyed, entries have a size cap
+
+
+@pytest.fixture
+def two_pages_of_everything():
+    """13 articles sharing an author, a condition and a tag: every list has a page 2."""
+    author = AuthorFactory(slug="one-author")
+    condition = ConditionFactory(slug="one-condition")
+    tag = Tag.objects.create(name="one-tag", slug="one-tag")
+    quotes = QuoteFactory.create_batch(21)
+    year = timezone.now().year - 1
+    for n in range(21):
+        article = ArticleFactory(author=author, published_at=timezone.make_aware(dt.datetime(year, 3, 1 + n)))
+        ArticleConditionFactory(article=article, condition=condition)
+        article.tags.add(tag)
+        article.quote_links.create(quote=quotes[n])
+    return [
+        "/articles/",
+        "/articles/?condition=one-condition&tag=one-tag&author=one-author",
+        "/authors/one-author/",
+        "/tags/one-tag/",
+        "/conditions/one-condition/",
+        f"/archive/{year}/",
+        f"/archive/{year}/03/",
+        "/quotes/",
+    ]
+
+
+def test_no_page_repeats_a_parameter_it_does_not_read_in_its_links(page_cache, client, two_pages_of_everything):
+    for url in two_pages_of_everything:
+        separator = "&" if "?" in url else "?"
+        for page in ("", "page=2&"):
+            response = client.get(f"{url}{separator}{page}made_up=echo-me")
+            assert response.status_code == 200, url
+            html = response.content.decode()
+            assert "echo-me" not in html and "made_up" not in html, (url, page)
+            assert 'rel="next"' in html or 'rel="prev"' in html, url  # the links were there to check
+    for url in ("/feed/", "/feed/atom/", "/conditions/one-condition/feed/", "/sitemap.xml", "/sitemap-articles.xml"):
+        response = client.get(f"{url}?made_up=echo-me")
+        assert response.status_code == 200, url
+        assert b"echo-me" not in response.content, url
+
+
+def test_a_filtered_list_links_to_its_filters_in_one_order_whatever_the_request_said(page_cache, client):
+    author = AuthorFactory(slug="one-author")
+    tag = Tag.objects.create(name="one-tag", slug="one-tag")
+    for _ in range(13):
+        ArticleFactory(author=author).tags.add(tag)
+    first = client.get("/articles/?author=one-author&tag=one-tag")
+    second = client.get("/articles/?tag=one-tag&author=one-author")
+    assert (cache_status(first), cache_status(second)) == ("fwd=miss; stored", "hit")
+    assert 'href="/articles/?tag=one-tag&amp;author=one-author&amp;page=2&amp;after=' in first.content.decode()
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?v=1",
+        "?utm_source=newsletter",
+        "?page=2&v=1",
+        "?page=02",
+        "?page=2&page=2",
+        "?page=",
+        "?page",
+        "?tag=",
+        "?page=2&after=1700000000000000_1",
+        "?page=2&before=garbage",
+    ],
+)
+def test_a_parameter_the_view_does_not_declare_or_another_spelling_is_served_but_not_stored(page_cache, client, query):
+    for _ in range(13):
+        ArticleFactory()
+    for _ in range(2):
+        response = client.get(f"/articles/{query}")
+        assert response.status_code in (200, 404)
+        assert cache_status(response) == "fwd=bypass"
+    assert not page_cache._cache
+
+
+def test_an_empty_list_is_served_but_not_stored(page_cache, client):
+    ArticleFactory()
+    author = AuthorFactory(slug="silent-author")
+    ArticleFactory(author=author, status=Article.Status.DRAFT)
+    for url in ("/archive/1234/", "/archive/1234/05/", "/articles/?author=silent-author"):
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert cache_status(response) == "fwd=miss", url
+    assert not page_cache._cache
+
+
+def test_a_page_larger_than_the_cap_is_served_but_not_stored(page_cache, client, settings):
+    article = ArticleFactory(body="A long paragraph. " * 2000)
+    small = ArticleFactory(body="Short.")
+    settings.INTIMACYHUB_PAGE_CACHE_MAX_BYTES = len(client.get(small.get_absolute_url()).content) + 1000
+    page_cache.clear()
+    for _ in range(2):
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200 and response.content.count(b"A long paragraph.") == 2000
+        assert cache_status(response) == "fwd=miss; detail=too-large"
+    warm(client, small.get_absolute_url())
+    assert len(page_cache._cache) == 1
+
+
+def real_pages_are_hits(client, urls, django_assert_num_queries):
+    for url in urls:
+        with django_assert_num_queries(1):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert cache_status(response) == "hit", url
+
+
+FLOOD = 3000
+
+
+def flood(client, article):
+    """Thousands of made-up variants of real pages, as a crawler or an attacker sends them."""
+    for n in range(FLOOD):
+        variant = [f"/?v={n}", f"{article.get_absolute_url()}?v={n}", f"/articles/?page=1&v={n}"][n % 3]
+        assert client.get(variant).status_code == 200
+    for year in range(1000, 1100):  # empty archive years: real URLs, nothing to list
+        assert client.get(f"/archive/{year}/").status_code == 200
+
+
+def test_a_flood_of_variants_neither_evicts_the_real_pages_nor_grows_the_cache(
+    page_cache, client, settings, django_assert_num_queries
+):
+    settings.CACHES = {"default": {"BACKEND": LOCMEM, "LOCATION": "flood", "OPTIONS": {"MAX_ENTRIES": 20}}}
+    cache = caches["default"]
+    cache.clear()
+    article = ArticleFactory()
+    real = ["/", "/articles/", article.get_absolute_url()]
+    for url in real:
+        warm(client, url)
+    flood(client, article)
+    real_pages_are_hits(client, real, django_assert_num_queries)
+    assert len(cache._cache) == len(real)
+
+
+def test_the_production_local_memory_cache_is_bounded_in_entries_and_entry_size():
+    backend, options, max_bytes = settings_for(DJANGO_DEBUG="0", detail=True)[1:]
+    assert backend == LOCMEM
+    assert options == {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 3}
+    assert max_bytes == 512 * 1024
+    assert settings_for(DJANGO_DEBUG="0", INTIMACYHUB_PAGE_CACHE_ENTRIES="50", detail=True)[2]["MAX_ENTRIES"] == 50
 
 
 # ---------------------------------------------------------------------------
@@ -335,7 +559,7 @@ def test_a_rolled_back_write_leaves_the_cache_alone(page_cache, client):
         article.save()
         raise RuntimeError
     assert ContentGeneration.objects.get().token == token
-    assert cache_status(client.get("/")) == "IntimacyHub; hit"
+    assert cache_status(client.get("/")) == "hit"
 
 
 def test_many_writes_in_one_transaction_change_the_generation_once(page_cache):
@@ -406,24 +630,24 @@ def test_staff_bypass_the_cache_and_their_pages_are_not_stored(page_cache, clien
     for url in (article.get_absolute_url(), draft.get_absolute_url(), "/articles/"):
         response = client.get(url)
         assert response.status_code == 200
-        assert cache_status(response) == "IntimacyHub; fwd=bypass", url
+        assert cache_status(response) == "fwd=bypass", url
     assert b"Preview: not published" in client.get(draft.get_absolute_url()).content
     client.logout()
     client.cookies.clear()
     assert client.get(draft.get_absolute_url()).status_code == 404
-    assert cache_status(client.get("/articles/")) == "IntimacyHub; fwd=miss; stored"
+    assert cache_status(client.get("/articles/")) == "fwd=miss; stored"
 
 
 @pytest.mark.parametrize("cookie", ["sessionid", "csrftoken", "anything"])
 def test_a_request_with_a_cookie_bypasses_the_cache(page_cache, client, cookie):
     warm(client, "/")
     client.cookies[cookie] = "value"
-    assert cache_status(client.get("/")) == "IntimacyHub; fwd=bypass"
+    assert cache_status(client.get("/")) == "fwd=bypass"
 
 
 def test_a_request_with_credentials_bypasses_the_cache(page_cache, client):
     warm(client, "/")
-    assert cache_status(client.get("/", HTTP_AUTHORIZATION="Basic ZWQ6cHc=")) == "IntimacyHub; fwd=bypass"
+    assert cache_status(client.get("/", HTTP_AUTHORIZATION="Basic ZWQ6cHc=")) == "fwd=bypass"
 
 
 def never_cache_this(response):
@@ -456,6 +680,24 @@ def uses_a_csp_nonce(response):
     return response
 
 
+def middleware_only(request):
+    raise AssertionError("the tests below call the middleware with their own view")
+
+
+# The URL configuration of the tests that call the middleware directly: only
+# the declarations are read from it (intimacyhub/cacheable.py).
+urlpatterns = [
+    path("page/", cacheable()(middleware_only)),
+    path("p/", cacheable(page=PAGE_NUMBER)(middleware_only)),
+    path("undeclared/", middleware_only),
+]
+
+
+@pytest.fixture
+def declared_urls(settings):
+    settings.ROOT_URLCONF = __name__
+
+
 @pytest.mark.parametrize(
     "make_response",
     [
@@ -483,7 +725,7 @@ def uses_a_csp_nonce(response):
         "streaming",
     ],
 )
-def test_responses_that_must_not_be_shared_are_never_stored(page_cache, rf, make_response):
+def test_responses_that_must_not_be_shared_are_never_stored(page_cache, declared_urls, rf, make_response):
     calls = []
 
     def view(request):
@@ -496,7 +738,7 @@ def test_responses_that_must_not_be_shared_are_never_stored(page_cache, rf, make
     assert len(calls) == 2
 
 
-def test_a_plain_page_is_stored_by_the_same_middleware(page_cache, rf):
+def test_a_plain_page_is_stored_by_the_same_middleware(page_cache, declared_urls, rf):
     calls = []
 
     def view(request):
@@ -509,7 +751,7 @@ def test_a_plain_page_is_stored_by_the_same_middleware(page_cache, rf):
     assert len(calls) == 1
 
 
-def test_a_page_that_varies_on_a_header_is_only_served_for_the_same_value(page_cache, rf):
+def test_a_page_that_varies_on_a_header_is_only_served_for_the_same_value(page_cache, declared_urls, rf):
     def view(request):
         response = HttpResponse(f"page in {request.headers['Accept-Language']}")
         response["Vary"] = "Accept-Language"
@@ -517,11 +759,11 @@ def test_a_page_that_varies_on_a_header_is_only_served_for_the_same_value(page_c
 
     middleware = pagecache.PageCacheMiddleware(view)
     middleware(rf.get("/page/", HTTP_ACCEPT_LANGUAGE="en"))
-    assert cache_status(middleware(rf.get("/page/", HTTP_ACCEPT_LANGUAGE="en"))) == "IntimacyHub; hit"
+    assert cache_status(middleware(rf.get("/page/", HTTP_ACCEPT_LANGUAGE="en"))) == "hit"
     assert middleware(rf.get("/page/", HTTP_ACCEPT_LANGUAGE="fr")).content == b"page in fr"
 
 
-def test_different_hosts_and_query_strings_are_different_pages(page_cache, rf, settings):
+def test_different_hosts_and_query_strings_are_different_pages(page_cache, declared_urls, rf, settings):
     settings.ALLOWED_HOSTS = ["a.example", "b.example"]
     middleware = pagecache.PageCacheMiddleware(lambda request: HttpResponse(request.build_absolute_uri()))
     for url, host in [("/p/", "a.example"), ("/p/", "b.example"), ("/p/?page=2", "a.example")]:
@@ -573,7 +815,7 @@ def test_a_write_reaches_every_workers_own_cache(page_cache, client, settings):
         for page in (url, "/"):
             response = client.get(page)
             assert "Version two" in response.content.decode(), (worker, page)
-            assert cache_status(response) == "IntimacyHub; fwd=miss; stored"
+            assert cache_status(response) == "fwd=miss; stored"
 
 
 @pytest.mark.postgres
@@ -600,19 +842,19 @@ def test_a_write_made_by_another_process_reaches_this_process_cache(page_cache, 
     )
     response = client.get(url)
     assert "After the other process" in response.content.decode()
-    assert cache_status(response) == "IntimacyHub; fwd=miss; stored"
+    assert cache_status(response) == "fwd=miss; stored"
 
 
 # ---------------------------------------------------------------------------
 # Settings
 
 
-def settings_for(**env):
+def settings_for(detail=False, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "INTIMACYHUB_", "REDIS_URL"))}
-    code = (
-        "import json; from django.conf import settings as s; "
-        "print(json.dumps([s.INTIMACYHUB_PAGE_CACHE, s.CACHES['default']['BACKEND']]))"
-    )
+    values = "s.INTIMACYHUB_PAGE_CACHE, s.CACHES['default']['BACKEND']"
+    if detail:
+        values += ", s.CACHES['default'].get('OPTIONS'), s.INTIMACYHUB_PAGE_CACHE_MAX_BYTES"
+    code = f"import json; from django.conf import settings as s; print(json.dumps([{values}]))"
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -643,9 +885,12 @@ def test_the_cache_is_on_in_production_and_uses_redis_when_redis_url_is_set(env,
 # Redis, against a real throwaway redis-server
 
 
+REDIS_CONF = ROOT / "deploy" / "redis" / "redis.conf"
+
+
 @contextmanager
-def redis_server(directory):
-    """Run a redis-server on a unix socket in `directory`, with no persistence."""
+def redis_server(directory, *options):
+    """Run a redis-server with the project's deploy/redis/redis.conf, on a unix socket in `directory`."""
     binary = shutil.which("redis-server")
     if binary is None:
         message = "redis-server is not installed (apt-get install -y redis-server; .ci/run does it)"
@@ -656,8 +901,8 @@ def redis_server(directory):
 
     socket = directory / "redis.sock"
     process = subprocess.Popen(
-        [binary, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"]
-        + ["--save", "", "--appendonly", "no", "--dir", str(directory)],
+        [binary, str(REDIS_CONF), "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"]
+        + ["--dir", str(directory), *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
@@ -701,7 +946,7 @@ def test_pages_are_cached_in_redis_and_never_stale(page_cache, client, settings,
     article.save()
     response = client.get(article.get_absolute_url())
     assert "Changed under Redis" in response.content.decode()
-    assert cache_status(response) == "IntimacyHub; fwd=miss; stored"
+    assert cache_status(response) == "fwd=miss; stored"
     assert not response.cookies
 
 
@@ -716,5 +961,49 @@ def test_a_redis_outage_costs_speed_not_the_page(page_cache, client, settings, t
         response = client.get("/")
     assert response.status_code == 200
     assert "Served anyway" in response.content.decode()
-    assert cache_status(response) == "IntimacyHub; fwd=miss"
+    assert cache_status(response) == "fwd=miss"
     assert "page cache read failed" in caplog.text
+
+
+@pytest.mark.redis
+def test_the_shipped_redis_config_bounds_memory_and_evicts_least_recently_used_keys(shared_redis):
+    import redis
+
+    config = redis.Redis.from_url(shared_redis).config_get("maxmemory*")
+    assert config["maxmemory"] == str(256 * 1024 * 1024)
+    assert config["maxmemory-policy"] == "allkeys-lru"
+
+
+@pytest.mark.redis
+def test_redis_stays_within_maxmemory_and_keeps_accepting_pages(page_cache, settings, tmp_path):
+    import redis
+
+    # The shipped policy at a size a test can fill: 4 MB, then 600 pages of 20 KB.
+    with redis_server(tmp_path, "--maxmemory", "4mb") as (url, _process):
+        use_redis(settings, url)
+        cache = caches["default"]
+        for n in range(600):
+            cache.set(f"page:{n}", {"content": os.urandom(20_000)}, timeout=600)
+        assert cache.get("page:599") is not None  # the newest write landed: nothing refused it
+        info = redis.Redis.from_url(url).info()
+    assert info["evicted_keys"] > 0
+    # Redis evicts before each write, so it may exceed the bound by the one page just written.
+    assert info["used_memory"] <= 4 * 1024 * 1024 + 64 * 1024
+    assert info["db0"]["keys"] < 600
+
+
+@pytest.mark.redis
+def test_a_flood_of_variants_leaves_redis_and_the_real_pages_alone(
+    page_cache, client, settings, shared_redis, django_assert_num_queries
+):
+    import redis
+
+    use_redis(settings, shared_redis)
+    article = ArticleFactory()
+    real = ["/", "/articles/", article.get_absolute_url()]
+    for url in real:
+        warm(client, url)
+    keys = redis.Redis.from_url(shared_redis).dbsize()
+    flood(client, article)
+    real_pages_are_hits(client, real, django_assert_num_queries)
+    assert redis.Redis.from_url(shared_redis).dbsize() == keys == len(real)
