@@ -70,18 +70,32 @@ class ArticleListView(ArticleListMixin, ListView):
     """The Recent Posts archive ("See All"), with condition, tag and author filters."""
 
     template_name = "articles/article_list.html"
-    filters = (("condition", Condition), ("tag", Tag), ("author", Author))
+
+    @staticmethod
+    def filter_choices():
+        """What each filter may name: a tag or an author only once something of theirs is published.
+
+        As on their own pages (/tags/<slug>/, /authors/<slug>/): a filter
+        that answered for a name known only from drafts or scheduled articles
+        would confirm it exists behind the scenes, and the title would show it.
+        """
+        published = Article.objects.published()
+        return {
+            "condition": Condition.objects.all(),
+            "tag": Tag.objects.filter(Exists(published.filter(tag_links__tag=OuterRef("pk")))),
+            "author": Author.objects.filter(Exists(published.filter(author=OuterRef("pk")))),
+        }
 
     def get_queryset(self):
         queryset = self.published_articles()
         self.active_filters = {}
-        for name, model in self.filters:
+        for name, choices in self.filter_choices().items():
             value = self.request.GET.get(name)
             if not value:
                 continue
             if not FILTER_VALUE_RE.fullmatch(value):  # e.g. a NUL byte, which PostgreSQL cannot compare
                 raise Http404("No such filter.")
-            self.active_filters[name] = get_object_or_404(model.objects.only("slug", "name"), slug=value)
+            self.active_filters[name] = get_object_or_404(choices.only("slug", "name"), slug=value)
         if condition := self.active_filters.get("condition"):
             queryset = queryset.filter(condition_links__condition=condition)
         if tag := self.active_filters.get("tag"):
