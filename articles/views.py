@@ -18,6 +18,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from articles import archive_anchors, page_queries
 from articles.models import Article, ArticleQuote, Author, Quote, Tag
 from articles.redirects import SlugRedirectMixin
+from articles.roles import articles_visible_to
 from articles.structured_data import article_json_ld
 from conditions.models import Condition
 from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
@@ -165,8 +166,10 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        # Staff may preview drafts and scheduled articles; readers never.
-        base = Article.objects.all() if self.request.user.is_staff else self.readable_articles()
+        # Staff may preview the drafts and scheduled articles their role lets
+        # them see (articles.roles); readers never.
+        user = self.request.user
+        base = articles_visible_to(user) if user.is_staff else self.readable_articles()
         return base.select_related("author")
 
     def get_object(self, queryset=None):

@@ -416,7 +416,7 @@ def test_staff_bypass_the_cache_and_their_pages_are_not_stored(page_cache, clien
     article = ArticleFactory(title="Seen by everyone")
     draft = ArticleFactory(title="Seen by editors", status=Article.Status.DRAFT)
     warm(client, article.get_absolute_url())
-    staff = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
+    staff = User.objects.create_user("editor", password="pw-editor-123", is_staff=True, is_superuser=True)
     client.force_login(staff)
     for url in (article.get_absolute_url(), draft.get_absolute_url(), "/articles/"):
         response = client.get(url)
