@@ -32,6 +32,7 @@ from articles.models import (
     Tag,
     review_interval,
 )
+from articles.roles import articles_visible_to
 from intimacyhub.forms import UnixNewlinesForm
 from intimacyhub.rendering import citation_keys_in
 
@@ -135,6 +136,12 @@ class RelatedArticleInline(ArticlePartInline, admin.TabularInline):
     autocomplete_fields = ["related"]
     fields = ["position", "related"]
     verbose_name = "pinned related article"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "related":
+            # A forged id of an article this person may not see is an invalid choice, not a pin.
+            kwargs["queryset"] = articles_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # ---------------------------------------------------------------------------
@@ -272,7 +279,7 @@ class ContentNoteFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         notes = set()
-        for values in Article.objects.values_list("content_notes", flat=True):
+        for values in model_admin.get_queryset(request).values_list("content_notes", flat=True):
             notes.update(values or [])
         return [(note, note) for note in sorted(notes)]
 
@@ -336,12 +343,28 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
         css = {"all": ["css/editorial-admin.css"]}
 
     def get_queryset(self, request):
+        # Every admin view of articles starts here (the list, the forms, the
+        # history, actions, autocomplete): the role rule decides what exists.
         return (
-            super()
-            .get_queryset(request)
+            articles_visible_to(request.user, super().get_queryset(request))
             .annotate(visible=Exists(Article.objects.published().filter(pk=OuterRef("pk"))))
             .prefetch_related(Prefetch("condition_links", ArticleCondition.objects.select_related("condition")))
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        """Return the article, or raise Http404 for one that does not exist or this person may not see.
+
+        Django would redirect to the admin index with "doesn't exist"; a
+        forged address of a hidden draft gets a plain 404 like any other.
+        """
+        article = super().get_object(request, object_id, from_field)
+        if article is None:
+            raise Http404("No such article.")
+        return article
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))  # reversion's view lists any id's revisions
+        return super().history_view(request, object_id, extra_context)
 
     # Permissions: the role rules live in services; the admin asks them.
 
@@ -520,8 +543,6 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
 
     def share_view(self, request, object_id):
         article = self.get_object(request, unquote(object_id))
-        if article is None:
-            raise Http404
         if not self._may_share(request, article):
             raise PermissionDenied
         if request.method == "POST":
@@ -542,8 +563,6 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         article = self.get_object(request, unquote(object_id))
-        if article is None:
-            raise Http404
         version = get_object_or_404(
             Version.objects.get_for_object(article).select_related("revision__user"), pk=version_id
         )
@@ -614,6 +633,14 @@ class ArticleSlugRedirectAdmin(admin.ModelAdmin):
     list_select_related = ["article"]
     autocomplete_fields = ["article"]
 
+    def get_queryset(self, request):
+        return articles_visible_to(request.user, super().get_queryset(request), through="article")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            kwargs["queryset"] = articles_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
@@ -642,6 +669,9 @@ class CitationAdmin(admin.ModelAdmin):
     list_display = ["__str__", "source", "article", "key"]
     search_fields = ["source", "title", "excerpt"]
     list_select_related = ["article"]
+
+    def get_queryset(self, request):
+        return articles_visible_to(request.user, super().get_queryset(request), through="article")
 
     def has_add_permission(self, request):
         return False

@@ -54,6 +54,10 @@ class SharePreviewView(ArticleDetailView):
         # other articles still come from published_articles().
         return Article.objects.filter(pk=self.article_id)
 
+    def get_queryset(self):
+        # The link, not the visitor's role, is what grants access here.
+        return self.readable_articles().select_related("author")
+
     def get(self, request, *args, **kwargs):
         self.article_id = article_id_for(kwargs["token"])
         return super().get(request, *args, **kwargs)

@@ -2,7 +2,8 @@
 
 from django.http import Http404, HttpResponsePermanentRedirect
 
-from articles.models import Article, ArticleSlugRedirect
+from articles.models import ArticleSlugRedirect
+from articles.roles import articles_visible_to
 
 
 class SlugRedirectMixin:
@@ -15,8 +16,8 @@ class SlugRedirectMixin:
             redirect = ArticleSlugRedirect.objects.filter(old_slug=kwargs.get("slug", "")).first()
             if redirect is None:
                 raise
-            # Readers are sent on only to what they may see; staff to previews too.
-            articles = Article.objects.all() if request.user.is_staff else Article.objects.published()
+            # Readers are sent on only to what they may see; staff to the previews their role allows.
+            articles = articles_visible_to(request.user)
             article = articles.filter(pk=redirect.article_id).only("slug").first()
             if article is None:
                 raise

@@ -18,6 +18,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from articles import archive_anchors, page_queries
 from articles.models import Article, ArticleQuote, Author, Quote, Tag
 from articles.redirects import SlugRedirectMixin
+from articles.roles import articles_visible_to
 from articles.structured_data import article_json_ld
 from conditions.models import Condition
 from intimacyhub.cacheable import PAGE_NUMBER
@@ -72,19 +73,34 @@ class ArticleListView(ArticleListMixin, ListView):
     """The Recent Posts archive ("See All"), with condition, tag and author filters."""
 
     template_name = "articles/article_list.html"
-    filters = (("condition", Condition), ("tag", Tag), ("author", Author))
-    page_cache_params = KeysetPaginationMixin.page_cache_params | {name: FILTER_VALUE_RE for name, _model in filters}
+    filter_names = ("condition", "tag", "author")
+    page_cache_params = KeysetPaginationMixin.page_cache_params | {name: FILTER_VALUE_RE for name in filter_names}
+
+    @staticmethod
+    def filter_choices():
+        """What each filter may name: a tag or an author only once something of theirs is published.
+
+        As on their own pages (/tags/<slug>/, /authors/<slug>/): a filter
+        that answered for a name known only from drafts or scheduled articles
+        would confirm it exists behind the scenes, and the title would show it.
+        """
+        published = Article.objects.published()
+        return {
+            "condition": Condition.objects.all(),
+            "tag": Tag.objects.filter(Exists(published.filter(tag_links__tag=OuterRef("pk")))),
+            "author": Author.objects.filter(Exists(published.filter(author=OuterRef("pk")))),
+        }
 
     def get_queryset(self):
         queryset = self.published_articles()
         self.active_filters = {}
-        for name, model in self.filters:
+        for name, choices in self.filter_choices().items():
             value = self.request.GET.get(name)
             if not value:
                 continue
             if not FILTER_VALUE_RE.fullmatch(value):  # e.g. a NUL byte, which PostgreSQL cannot compare
                 raise Http404("No such filter.")
-            self.active_filters[name] = get_object_or_404(model.objects.only("slug", "name"), slug=value)
+            self.active_filters[name] = get_object_or_404(choices.only("slug", "name"), slug=value)
         if condition := self.active_filters.get("condition"):
             queryset = queryset.filter(condition_links__condition=condition)
         if tag := self.active_filters.get("tag"):
@@ -160,8 +176,10 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
     page_cache_params = {}
 
     def get_queryset(self):
-        # Staff may preview drafts and scheduled articles; readers never.
-        base = Article.objects.all() if self.request.user.is_staff else self.readable_articles()
+        # Staff may preview the drafts and scheduled articles their role lets
+        # them see (articles.roles); readers never.
+        user = self.request.user
+        base = articles_visible_to(user) if user.is_staff else self.readable_articles()
         return base.select_related("author")
 
     def get_object(self, queryset=None):

@@ -1,13 +1,14 @@
-from django.db import DatabaseError
-
+from intimacyhub.outages import is_database_unavailable
 from intimacyhub.views import database_unavailable
 
 
 class DatabaseUnavailableMiddleware:
     """Turn a database outage into a 503 page instead of a traceback.
 
-    Django's handler500 catches the rest; this also covers DEBUG mode, where
-    Django would show its technical error page instead.
+    Only an outage (intimacyhub.outages): any other exception, database errors
+    included, goes on to Django, which logs it with its traceback and answers
+    500 (handler500). This also covers DEBUG mode, where Django would show its
+    technical error page instead.
     """
 
     def __init__(self, get_response):
@@ -17,6 +18,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, DatabaseError):
+        if is_database_unavailable(exception):
             return database_unavailable()
         return None

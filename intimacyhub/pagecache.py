@@ -95,7 +95,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Now
 from django.http import HttpResponse
@@ -105,6 +105,7 @@ from articles.models import Article
 from intimacyhub.cacheable import cache_url
 from intimacyhub.compiled import CompiledQuery
 from intimacyhub.models import ContentGeneration
+from intimacyhub.outages import is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -326,8 +327,11 @@ class PageCacheMiddleware:
             return self._done(request, self.get_response(request), "fwd=bypass")
         try:
             token = current_generation()
-        except DatabaseError:
-            # The view meets the same outage and answers with the 503 page.
+        except Error as exc:
+            if not is_database_unavailable(exc):
+                # A bug, not an outage: said loudly, though the page is still served.
+                logger.error("page cache generation lookup failed; serving uncached", exc_info=True)
+            # In an outage the view meets it too and answers with the 503 page.
             return self.get_response(request)
         if token is None:
             return self._done(request, self.get_response(request), "fwd=bypass")

@@ -8,8 +8,10 @@ keeps only harmless markup. Sanitizing happens after Markdown, on the final
 HTML, so raw HTML typed into the source gets no special pass.
 """
 
+import html as html_entities
 import re
 import threading
+import urllib.parse
 import xml.etree.ElementTree as etree
 
 import markdown
@@ -43,7 +45,47 @@ _REF_ID_RE = re.compile(r"cite-ref-\d{1,4}-\d{1,4}")
 # Serialized by nh3 (html5ever): every attribute value is double-quoted.
 _A_TAG_RE = re.compile(r'<a((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*>')
 _HREF_RE = re.compile(r'\shref="([^"]*)"')
-_EXTERNAL_HREF_RE = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+_WEB_SCHEME_RE = re.compile(r"https?:", re.IGNORECASE)
+_TABS_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_LEADING_SLASHES_RE = re.compile(r"[/\s]*")
+
+
+def _as_a_browser_reads(url):
+    """Return `url` the way a browser's URL parser (the WHATWG URL standard) sees it, and then some.
+
+    A browser removes tabs and newlines anywhere, strips leading and trailing
+    C0 controls and spaces, and in http(s) URLs reads "\\" as "/". Servers and
+    proxies may decode percent-escapes before routing, so those are decoded
+    too (repeatedly: "%255C" is "%5C" is "\\"). Deciding whether a URL is this
+    site's on anything less lets "/\\host/x.png" pass for a local path.
+    """
+    for _ in range(8):
+        decoded = urllib.parse.unquote(url)
+        if decoded == url:
+            break
+        url = decoded
+    else:
+        return "//"  # escapes nested deeper than any real URL's: read as another site's, to be safe
+    return url.translate(_TABS_AND_NEWLINES).strip(_C0_AND_SPACE).replace("\\", "/")
+
+
+def _is_scheme_relative(read):
+    # "//host", and "/ /host" too: one whitespace-tolerant rule, stricter than
+    # browsers, so that no spelling of two leading slashes is missed.
+    return _LEADING_SLASHES_RE.match(read).group().count("/") >= 2
+
+
+def is_site_path(url):
+    """Return whether `url` is an absolute path on this site ("/media/a.png"), however it is spelled."""
+    read = _as_a_browser_reads(url)
+    return read.startswith("/") and not _is_scheme_relative(read)
+
+
+def is_external_link(url):
+    """Return whether `url` leads to another web site: http(s) or scheme-relative, however it is spelled."""
+    read = _as_a_browser_reads(url)
+    return _is_scheme_relative(read) or bool(_WEB_SCHEME_RE.match(read))
 
 
 def _filter_attribute(tag, attribute, value):
@@ -57,7 +99,7 @@ def _filter_attribute(tag, attribute, value):
     if tag == "img" and attribute == "src":
         # Only this site's own images: an external image is a third-party
         # request that tells another server who reads what.
-        return value if value.startswith("/") and not value.startswith("//") else None
+        return value if is_site_path(value) else None
     return value
 
 
@@ -65,7 +107,7 @@ def _add_rel_to_external_links(html):
     def fix(match):
         attrs = match.group(1)
         href = _HREF_RE.search(attrs)
-        if href and _EXTERNAL_HREF_RE.match(href.group(1)):
+        if href and is_external_link(html_entities.unescape(href.group(1))):
             return f'<a{attrs} rel="noopener noreferrer">'
         return match.group(0)
 

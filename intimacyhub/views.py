@@ -7,10 +7,12 @@ the database is down, even asking who the user is would fail again.
 import sys
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections
+from django.db import Error, connection, connections
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
+
+from intimacyhub.outages import is_database_unavailable
 
 RETRY_AFTER_SECONDS = 30
 
@@ -40,9 +42,12 @@ def database_unavailable():
 
 
 def server_error(request):
-    """handler500: a database outage is a 503, anything else a friendly 500."""
+    """handler500: a database outage is a 503, anything else (a bug, bad SQL included) a friendly 500.
+
+    Django has already logged the exception with its traceback (django.request).
+    """
     exception = sys.exc_info()[1]
-    if isinstance(exception, DatabaseError):
+    if is_database_unavailable(exception):
         return database_unavailable()
     try:
         return _static_page("500.html", status=500)
@@ -52,12 +57,14 @@ def server_error(request):
 
 @never_cache
 def healthz(request):
-    """Return 200 when the database answers, 503 when it does not."""
+    """Return 200 when the database answers, 503 when it is unavailable."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
+    except Error as exc:
+        if not is_database_unavailable(exc):
+            raise  # a bug, not an outage: a 500, logged
         _drop_broken_connections()
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,6 +1,9 @@
+import html
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from intimacyhub.rendering import citation_keys_in, markdownify_preview, render_markdown
 
@@ -156,3 +159,100 @@ def test_markdownx_preview_uses_the_sanitizing_renderer(admin_client):
     assert response.status_code == 200
     assert b'href="#cite-1"' in response.content
     assert b"<script" not in response.content
+
+
+# ---------------------------------------------------------------- whose URL is it?
+# Browsers read "\" as "/" in http(s) URLs, drop tabs and newlines anywhere and
+# strip leading spaces and controls; servers may decode percent-escapes. Every
+# spelling of a scheme-relative "//host" is another site's.
+
+ANOTHER_SITES = [
+    "//host/x.png",
+    "/\\host/x.png",
+    "\\\\host/x.png",
+    "\\/host/x.png",
+    "/%5Chost/x.png",
+    "/%5chost/x.png",
+    "%2F%2Fhost/x.png",
+    "%2f%2Fhost/x.png",
+    "/%2Fhost/x.png",
+    "/%255Chost/x.png",
+    "/\t/host/x.png",
+    "/\n/host/x.png",
+    "/\r\n\\host/x.png",
+    "\t//host/x.png",
+    "  //host/x.png",
+    "/ /host/x.png",
+    "/%09/host/x.png",
+    " /\\ host/x.png",
+    "HTTPS://host/x.png",
+    "https:\\\\host/x.png",
+    "hTtP:/\\host/x.png",
+    "https:host/x.png",
+]
+THIS_SITES = ["/media/uploads/a.png", "/media/uploads/a%20b.png", "/media/uploads//a.png", "/articles/%2Fnot-a-host"]
+
+
+def attribute_html(url):
+    quoted = html.escape(url, quote=True)
+    return f'<p><img src="{quoted}" alt="i"> <a href="{quoted}">link</a></p>'
+
+
+@pytest.mark.parametrize("url", ANOTHER_SITES)
+def test_every_spelling_of_another_host_is_dropped_from_images_and_marked_external_in_links(url):
+    out = render_markdown(attribute_html(url))
+    assert "<img" in out and "src=" not in out
+    assert 'rel="noopener noreferrer">link</a>' in out
+
+
+@pytest.mark.parametrize("url", THIS_SITES)
+def test_this_sites_paths_stay_images_and_internal_links(url):
+    out = render_markdown(attribute_html(url))
+    assert f'src="{url}"' in out
+    assert f'<a href="{url}">link</a>' in out
+
+
+@pytest.mark.parametrize(
+    ("markdown", "kept"),
+    [
+        ("![x](/\\host/x.png)", False),
+        ("![x](%2F%2Fhost/x.png)", False),
+        ("![x](</%5Chost/x.png>)", False),
+        ("![x](/media/uploads/a.png)", True),
+    ],
+)
+def test_markdown_image_syntax_follows_the_same_rule(markdown, kept):
+    assert ("src=" in render_markdown(markdown)) is kept
+
+
+def test_in_page_and_relative_links_are_not_external():
+    for href in ["#cite-1", "?page=2", "/articles/", "notes/page", "mailto:a@example.org"]:
+        assert "noopener" not in render_markdown(attribute_html(href)), href
+
+
+SLASHES = st.sampled_from(["/", "\\", "%2F", "%2f", "%5C", "%5c", "%252F", "%255c"])
+GAPS = st.sampled_from(["", "", "\t", "\n", "\r", "%09", "%0A"])
+LEADS = st.sampled_from(["", " ", "\t", "\n", "\x01", "%20"])
+
+
+@given(
+    lead=LEADS,
+    first=SLASHES,
+    gap=GAPS,
+    second=SLASHES,
+    more=st.lists(st.tuples(GAPS, SLASHES), max_size=2),
+    host=st.from_regex(r"[a-zA-Z][a-zA-Z0-9.-]{0,20}", fullmatch=True),
+    path=st.from_regex(r"(/[a-zA-Z0-9._-]{0,10}){0,3}", fullmatch=True),
+)
+def test_two_leading_slashes_in_any_spelling_are_another_host(lead, first, gap, second, more, host, path):
+    url = lead + first + gap + second + "".join(g + s for g, s in more) + host + path
+    out = render_markdown(attribute_html(url))
+    assert "src=" not in out, url
+    assert 'rel="noopener noreferrer">link</a>' in out, url
+
+
+@given(path=st.from_regex(r"/[a-zA-Z0-9._~-][a-zA-Z0-9._~/-]{0,40}", fullmatch=True))
+def test_a_path_on_this_site_stays_an_image_and_an_internal_link(path):
+    out = render_markdown(attribute_html(path))
+    assert f'src="{path}"' in out
+    assert "noopener" not in out

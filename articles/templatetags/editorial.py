@@ -1,6 +1,7 @@
 from django import template
 
 from articles.models import Article
+from articles.roles import articles_visible_to
 
 register = template.Library()
 
@@ -11,7 +12,7 @@ def review_counts(context):
     request = context["request"]
     if not request.user.has_perm("articles.view_article"):
         return {"show": False}
-    overdue = Article.objects.review_overdue()
+    overdue = articles_visible_to(request.user, Article.objects.review_overdue())
     return {
         "show": True,
         "never": overdue.filter(reviewed_at__isnull=True).count(),

@@ -100,9 +100,14 @@ def test_a_writer_edits_their_own_draft_and_sends_it_to_review(writer_client, wr
 def test_a_writer_cannot_edit_someone_elses_article(writer_client, editor):
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None, created_by=editor, title="Theirs")
     page = writer_client.get(change_url(article))
-    assert page.status_code == 200 and 'name="title"' not in page.text  # view only
+    assert page.status_code == 404 and "Theirs" not in page.text  # another's draft: not even to read
     forged = new_article_data(title="Mine now", slug=article.slug, expected_version=article.version)
-    assert writer_client.post(change_url(article), forged).status_code == 403
+    assert writer_client.post(change_url(article), forged).status_code == 404
+    published = ArticleFactory(created_by=editor, title="Theirs, live")
+    page = writer_client.get(change_url(published))
+    assert page.status_code == 200 and 'name="title"' not in page.text  # view only
+    forged = new_article_data(title="Mine now", slug=published.slug, expected_version=published.version)
+    assert writer_client.post(change_url(published), forged).status_code == 403
     writer_client.post(CHANGELIST, {"action": "send_to_review", "_selected_action": [article.pk]})
     assert fresh(article).title == "Theirs" and fresh(article).status == Article.Status.DRAFT
 

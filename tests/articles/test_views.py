@@ -149,10 +149,9 @@ def test_article_page_shows_at_most_four_related_posts_pinned_first(client):
     assert titles == ["Pinned one", "Sharing 0", "Sharing 1", "Sharing 2"]
 
 
-def test_staff_preview_a_draft_under_a_banner_that_is_never_cached(client):
+def test_staff_preview_a_draft_under_a_banner_that_is_never_cached(client, editor):
     article = ArticleFactory(status="draft")
-    staff = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
-    client.force_login(staff)
+    client.force_login(editor)
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert b"Preview: not published" in response.content

@@ -102,6 +102,35 @@ def test_unpublished_articles_appear_on_no_surface(client, state):
     assert client.get("/authors/hidden-only-author/").status_code == 404
 
 
+@pytest.mark.parametrize("state", [*HIDDEN, "nobody"])
+@pytest.mark.parametrize("kind", ["tag", "author"])
+def test_the_archive_filter_for_a_name_with_nothing_published_is_a_404_that_does_not_name_it(
+    client, settings, kind, state
+):
+    settings.DEBUG = False  # the page a reader gets, not the debug page that echoes the URL
+    visible, _ = make_site(**HIDDEN["draft"])
+    tag, author = TagFactory(slug="secret-name", name="Secret Tag"), AuthorFactory(slug="secret-name", name="Ms Secret")
+    if state != "nobody":
+        ArticleTagFactory(article=ArticleFactory(author=author, **HIDDEN[state]), tag=tag)
+    for url in [f"/articles/?{kind}=secret-name", f"/articles/?{kind}=secret-name&condition=shared"]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        body = response.content.decode()
+        assert "Secret" not in body and "secret-name" not in body, url
+    assert client.get(f"/{kind}s/secret-name/").status_code == 404  # as its own page does
+    assert client.get(f"/articles/?{kind}=shared").status_code == 200
+
+
+def test_the_archive_filters_for_a_tag_and_author_answer_once_their_article_is_published(client, db_clock):
+    visible, hidden = make_site(**HIDDEN["scheduled"])
+    assert client.get("/articles/?tag=hidden-only-tag").status_code == 404
+    assert client.get("/articles/?author=hidden-only-author").status_code == 404
+    db_clock(hidden.published_at)
+    assert client.get("/articles/?tag=hidden-only-tag").status_code == 200
+    response = client.get("/articles/?author=hidden-only-author")
+    assert response.status_code == 200 and "Hidden piece, too" in response.content.decode()
+
+
 @pytest.mark.parametrize("state", HIDDEN)
 def test_counts_do_not_include_unpublished_articles(client, state):
     visible, _ = make_site(**HIDDEN[state])

@@ -186,6 +186,21 @@ def test_a_database_error_reading_the_generation_falls_back_to_the_view(page_cac
     assert "Cache-Status" not in response
 
 
+def test_bad_sql_reading_the_generation_is_logged_as_a_bug_and_the_page_still_served(
+    page_cache, client, monkeypatch, caplog
+):
+    def broken():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT token FROM no_such_generation_table")
+
+    ArticleFactory(title="Still here")
+    monkeypatch.setattr(pagecache, "current_generation", broken)
+    response = client.get("/")
+    assert response.status_code == 200 and "Still here" in response.content.decode()
+    [record] = [r for r in caplog.records if r.name == "intimacyhub.pagecache" and r.exc_info]
+    assert record.levelname == "ERROR" and "no_such_generation_table" in caplog.text
+
+
 # ---------------------------------------------------------------------------
 # Readers' privacy: no response tells whether someone else asked for a URL
 
@@ -627,7 +642,7 @@ def test_staff_bypass_the_cache_and_their_pages_are_not_stored(page_cache, clien
     article = ArticleFactory(title="Seen by everyone")
     draft = ArticleFactory(title="Seen by editors", status=Article.Status.DRAFT)
     warm(client, article.get_absolute_url())
-    staff = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
+    staff = User.objects.create_user("editor", password="pw-editor-123", is_staff=True, is_superuser=True)
     client.force_login(staff)
     for url in (article.get_absolute_url(), draft.get_absolute_url(), "/articles/"):
         response = client.get(url)
