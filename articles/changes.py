@@ -68,8 +68,24 @@ class ArticlesWritten:
             if index:
                 search.index_articles(index)
             if self.derived & visible:
+                if len(self.derived) >= BULK:
+                    _analyze(self.using)
                 related.refresh_around(self.derived & visible)
         return True
+
+
+# After a write of this many articles (an import) the planner's statistics are refreshed
+# before related lists are computed: autovacuum analyzes a table only a while after a bulk
+# insert, and until then PostgreSQL may plan each related-posts walk as if the tables were
+# as small as they were (a nested loop over every article per condition and tag).
+BULK = 500
+
+
+def _analyze(using):
+    connection = transaction.get_connection(using)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE articles_article, articles_articlecondition, articles_articletag")
 
 
 def _step(after):

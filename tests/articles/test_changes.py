@@ -248,3 +248,23 @@ def test_rebuild_search_index_starts_the_new_generation_after_the_index_is_rebui
     with found_at_each_new_generation(title) as seen:
         call_command("rebuild_search_index", stdout=io.StringIO())
     assert len(seen) == 1 and title in seen[0]
+
+
+def test_a_bulk_write_refreshes_the_planner_statistics_before_the_related_lists(site, monkeypatch):
+    # The related-posts walks were planned from the statistics of the tables
+    # before an import filled them; refreshed first, they are planned for what is there.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles import changes
+
+    monkeypatch.setattr(changes, "BULK", 2)
+    articles, _draft = site
+    ids = [a.pk for a in articles[:2]]
+    with CaptureQueriesContext(connection) as bulk:
+        changes.articles_written(ids)
+    with CaptureQueriesContext(connection) as single:
+        changes.articles_written(ids[:1])
+    analyzed = [q["sql"] for q in bulk.captured_queries if q["sql"].startswith("ANALYZE articles_article")]
+    assert len(analyzed) == (1 if connection.vendor == "postgresql" else 0)
+    assert not [q for q in single.captured_queries if q["sql"].startswith("ANALYZE")]
