@@ -17,11 +17,11 @@ import os
 import re
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 import reversion
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
@@ -480,6 +480,37 @@ def export_queryset():
         )
         .order_by("slug")
     )
+
+
+@contextmanager
+def export_snapshot():
+    """Run the block in one transaction that reads a single moment of the database and locks out no writer.
+
+    PostgreSQL: a read-only REPEATABLE READ transaction, so every query of
+    the export sees the snapshot its first query took. SQLite: a deferred
+    transaction (the settings make every other one IMMEDIATE, which would
+    hold the write lock for the whole export); in WAL mode a reader keeps
+    its snapshot while writers commit beside it. Inside a transaction
+    already (tests), it is a savepoint and reads what that transaction sees.
+    """
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()  # a new connection would reset the mode from the settings
+        mode, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            connection.transaction_mode = mode
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def dumps(record):
