@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -628,13 +628,31 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
 
 @admin.register(ArticleSlugRedirect)
 class ArticleSlugRedirectAdmin(admin.ModelAdmin):
-    list_display = ["old_slug", "article", "created"]
-    search_fields = ["old_slug", "article__title"]
-    list_select_related = ["article"]
-    autocomplete_fields = ["article"]
+    """Old addresses, to look up. They are made by renames and imports and reserved forever:
+    editing one here could hand it to another article, deleting one would break readers' links."""
+
+    list_display = ["old_slug", "leads_to", "created"]
+    search_fields = ["old_slug"]
 
     def get_queryset(self, request):
-        return articles_visible_to(request.user, super().get_queryset(request), through="article")
+        # Only the addresses of articles this person may see (articles.roles); the
+        # title by a subquery, not a join: a deleted article's addresses stay listed.
+        title = Article.objects.filter(pk=OuterRef("article_id")).values("title")
+        queryset = articles_visible_to(request.user, super().get_queryset(request), through="article")
+        return queryset.annotate(article_title=Subquery(title))
+
+    @admin.display(description="article", ordering="article_title")
+    def leads_to(self, obj):
+        return obj.article_title if obj.article_title is not None else f"(deleted article #{obj.article_id})"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "article":

@@ -17,11 +17,12 @@ import os
 import re
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 import reversion
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,6 +32,7 @@ from articles.models import (
     Article,
     ArticleCondition,
     ArticleQuote,
+    ArticleSlugRedirect,
     ArticleTag,
     Author,
     Citation,
@@ -38,7 +40,7 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
-from articles.services import history_queryset, record_baseline
+from articles.services import describe_address_owner, history_queryset, record_baseline
 from conditions.models import Condition
 from intimacyhub.rendering import RenderError, render_batch
 
@@ -57,6 +59,7 @@ CONDITION_FIELDS = ("type", "slug", "name", "aliases", "summary", "body")
 ARTICLE_FIELDS = (
     "type", "slug", "title", "summary", "body", "status", "published_at", "updated_at", "author",
     "reviewed_by", "reviewed_at", "tags", "content_notes", "conditions", "citations", "quotes", "related",
+    "redirects", "owner",
 )  # fmt: skip
 CITATION_FIELDS = ("key", "source", "title", "url", "published", "excerpt")
 CITATION_MAX = {"key": 100, "source": 300, "title": 500, "url": 2000, "published": 50, "excerpt": None}
@@ -90,6 +93,8 @@ class ImportResult:
     updated: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
     unchanged: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
     renamed_conditions: set = field(default_factory=set)
+    # Problems that do not stop the import (an owner with no account here).
+    warnings: list = field(default_factory=list)
 
     def __str__(self):
         parts = []
@@ -245,6 +250,8 @@ def _validate_article(v):
         "citations": [],
         "quotes": [],
         "related": v.string_list("related", max_length=200),
+        "redirects": v.string_list("redirects", max_length=200),
+        "owner": v.field("owner", max_length=150),
     }
     tag_slugs = set()
     for i, tag in enumerate(record["tags"]):
@@ -306,6 +313,15 @@ def _validate_article(v):
         v.error("related", "lists the same article twice")
     if record["slug"] and record["slug"] in record["related"]:
         v.error("related", "an article cannot be related to itself")
+    seen_old = set()
+    for i, old in enumerate(record["redirects"]):
+        if not SLUG_RE.fullmatch(old):
+            v.error(f"redirects[{i}]", f"{old!r} is not a slug: lowercase letters and digits joined by single hyphens")
+        elif old == record["slug"]:
+            v.error(f"redirects[{i}]", "is the article's own slug, not an old address")
+        elif old in seen_old:
+            v.error(f"redirects[{i}]", f"{old!r} is listed twice")
+        seen_old.add(old)
     return record
 
 
@@ -383,8 +399,80 @@ def _check_references(conditions, articles):
                     )
                 )
             quote_sources.setdefault(identity, (line, quote["source"]))
+    problems.extend(_check_addresses(articles))
     problems.sort(key=lambda p: p.line)
     return problems
+
+
+def _check_addresses(articles):
+    """Check the file's slugs and old addresses against each other and the site: an address is one article's."""
+    problems = []
+    claimed = {}  # old slug -> (line, slug of the article that lists it)
+    for slug, (line, record) in articles.items():
+        for i, old in enumerate(record["redirects"]):
+            if old in articles:
+                problems.append(
+                    Problem(
+                        line,
+                        f"redirects[{i}]",
+                        f"{old!r} is the slug of the article on line {articles[old][0]}; "
+                        "an old address may never be another article's address",
+                    )
+                )
+            elif old in claimed:
+                problems.append(
+                    Problem(
+                        line,
+                        f"redirects[{i}]",
+                        f"{old!r} is already an old address of {claimed[old][1]!r} on line {claimed[old][0]}; "
+                        "an old address belongs to one article only",
+                    )
+                )
+            else:
+                claimed[old] = (line, slug)
+    site_ids = _slug_ids(Article.objects, "slug", [*articles, *claimed])
+    holders = _slug_ids(ArticleSlugRedirect.objects, "old_slug", [*articles, *claimed], value="article_id")
+    for old, (line, slug) in claimed.items():
+        if old in site_ids:
+            title = Article.objects.filter(pk=site_ids[old]).values_list("title", flat=True).first()
+            problems.append(
+                Problem(
+                    line,
+                    f"redirects[{articles[slug][1]['redirects'].index(old)}]",
+                    f"{old!r} is the address of “{title}” on the site; it cannot also be an old address of {slug!r}",
+                )
+            )
+        elif old in holders and holders[old] != site_ids.get(slug):
+            problems.append(
+                Problem(
+                    line,
+                    f"redirects[{articles[slug][1]['redirects'].index(old)}]",
+                    f"{old!r} is already an old address of {describe_address_owner(holders[old])} on the site, "
+                    f"and stays reserved for it",
+                )
+            )
+    for slug, (line, _record) in articles.items():
+        if slug in holders and holders[slug] != site_ids.get(slug):
+            problems.append(
+                Problem(
+                    line,
+                    "slug",
+                    f"{slug!r} was the address of {describe_address_owner(holders[slug])} and stays reserved "
+                    "for it forever; choose another slug",
+                )
+            )
+    return problems
+
+
+def _slug_ids(queryset, field_name, slugs, *, value="id"):
+    """Return {slug: value} for the rows of `queryset` whose `field_name` is one of `slugs`."""
+    found = {}
+    slugs = list(slugs)
+    for start in range(0, len(slugs), BATCH):
+        found.update(
+            queryset.filter(**{f"{field_name}__in": slugs[start : start + BATCH]}).values_list(field_name, value)
+        )
+    return found
 
 
 def _existing_slugs(model, slugs):
@@ -454,6 +542,8 @@ def article_record(article):
             for link in article.quote_links.all()
         ],
         "related": [link.related.slug for link in article.related_links.all()],
+        "redirects": [redirect.old_slug for redirect in article.slug_redirects.all()],
+        "owner": article.owner_login or article.owner_username,
     }
     return _compact(record, ARTICLE_FIELDS)
 
@@ -461,7 +551,9 @@ def article_record(article):
 def export_queryset():
     return (
         Article.objects.select_related("author")
+        .annotate(owner_login=F(f"created_by__{get_user_model().USERNAME_FIELD}"))
         .prefetch_related(
+            Prefetch("slug_redirects", ArticleSlugRedirect.objects.only("article_id", "old_slug").order_by("old_slug")),
             "citations",
             Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
             Prefetch(
@@ -478,6 +570,37 @@ def export_queryset():
         )
         .order_by("slug")
     )
+
+
+@contextmanager
+def export_snapshot():
+    """Run the block in one transaction that reads a single moment of the database and locks out no writer.
+
+    PostgreSQL: a read-only REPEATABLE READ transaction, so every query of
+    the export sees the snapshot its first query took. SQLite: a deferred
+    transaction (the settings make every other one IMMEDIATE, which would
+    hold the write lock for the whole export); in WAL mode a reader keeps
+    its snapshot while writers commit beside it. Inside a transaction
+    already (tests), it is a savepoint and reads what that transaction sees.
+    """
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()  # a new connection would reset the mode from the settings
+        mode, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            connection.transaction_mode = mode
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def dumps(record):
@@ -511,6 +634,7 @@ def _canonical(record, kind):
     record["conditions"] = [_compact(c, ("slug", "note")) for c in record["conditions"]]
     record["citations"] = [_compact(c, CITATION_FIELDS) for c in record["citations"]]
     record["quotes"] = [_compact(q, QUOTE_FIELDS) for q in record["quotes"]]
+    record["redirects"] = sorted(record["redirects"])
     return _compact(record, ARTICLE_FIELDS)
 
 
@@ -547,7 +671,7 @@ def _write(conditions, articles, result, *, workers=1):
     # Saved one by one: the page cache's receiver re-indexes the articles
     # of a renamed condition after the commit, before the new generation.
     condition_ids = _write_conditions(conditions, result)
-    changed = _changed_articles(articles, result)
+    changed, stored, users = _changed_articles(articles, result)
     if not changed:
         return
     needed_conditions = {c["slug"] for r in changed.values() for c in r["conditions"]} - set(condition_ids)
@@ -556,10 +680,7 @@ def _write(conditions, articles, result, *, workers=1):
     tags = _ensure_tags([t for r in changed.values() for t in r["tags"]])
     quotes = _ensure_quotes([q for r in changed.values() for q in r["quotes"]])
 
-    existing = {}
-    changed_slugs = list(changed)
-    for start in range(0, len(changed_slugs), BATCH):
-        existing.update(Article.objects.filter(slug__in=changed_slugs[start : start + BATCH]).values_list("slug", "id"))
+    existing = {slug: stored[slug].id for slug in changed if slug in stored}
     now = timezone.now()
     article_ids, notes_html = {}, {}
     new_objects, updated_objects = [], []
@@ -576,6 +697,7 @@ def _write(conditions, articles, result, *, workers=1):
 
     with closing(_render(changed, articles, workers=workers)) as rendered:
         for slug, record, body_html, note_html in rendered:
+            created_by_id, owner_username = _owner_link(record["owner"], users)
             article = Article(
                 id=existing.get(slug),
                 slug=slug,
@@ -590,6 +712,12 @@ def _write(conditions, articles, result, *, workers=1):
                 reviewed_by=record["reviewed_by"],
                 reviewed_at=record["reviewed_at"],
                 content_notes=record["content_notes"],
+                created_by_id=created_by_id,
+                owner_username=owner_username,
+                # Published once, or it would have no old addresses: its address stays reserved.
+                ever_published=(slug in stored and stored[slug].ever_published)
+                or record["status"] == Article.Status.PUBLISHED
+                or bool(record["redirects"]),
                 created=now,
                 modified=now,
             )
@@ -602,7 +730,8 @@ def _write(conditions, articles, result, *, workers=1):
     if updated_objects:
         update_fields = [
             "title", "summary", "body", "body_html", "status", "published_at", "updated_at", "author",
-            "reviewed_by", "reviewed_at", "content_notes", "modified",
+            "reviewed_by", "reviewed_at", "content_notes", "created_by", "owner_username", "ever_published",
+            "modified",
         ]  # fmt: skip
         record_baseline(article_ids=[a.id for a in updated_objects])
         visible_before = []
@@ -631,6 +760,15 @@ def _write(conditions, articles, result, *, workers=1):
             Article.objects.filter(slug__in=wanted_list[start : start + BATCH]).values_list("slug", "id")
         )
     _write_related(changed, article_ids)
+    ArticleSlugRedirect.objects.bulk_create(
+        [
+            ArticleSlugRedirect(old_slug=old, article_id=article_ids[slug])
+            for slug, record in changed.items()
+            for old in record["redirects"]
+            if slug not in stored or old not in stored[slug].redirects
+        ],
+        batch_size=BATCH,
+    )
     # An updated article keeps a revision, as an admin save does, so the
     # import shows in its history and can be undone. A new one needs none
     # yet: its first edit records the imported state (services.record_baseline).
@@ -737,8 +875,26 @@ def _write_conditions(conditions, result):
     return ids
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What an import needs of an article already on the site, beyond its record."""
+
+    id: int
+    record: dict
+    created_by_id: int | None
+    owner_username: str
+    ever_published: bool
+    redirects: frozenset
+
+
 def _changed_articles(articles, result):
-    """Return slug -> record for the articles that are new or differ from what is stored."""
+    """Return (slug -> record, slug -> _Stored, username -> user id) for the articles that are new or differ.
+
+    An article's old addresses are only ever added to (they are reserved
+    forever), and a record without `owner` keeps the owner stored (a v1
+    file must not take writers' drafts away from them); the records
+    returned for updated articles say so.
+    """
     slugs = list(articles)
     stored = {}
     for start in range(0, len(slugs), BATCH):
@@ -746,18 +902,69 @@ def _changed_articles(articles, result):
         # its version stale instead of being overwritten (or overwriting).
         list(Article.objects.select_for_update().filter(slug__in=slugs[start : start + BATCH]).values_list("id"))
         for article in export_queryset().filter(slug__in=slugs[start : start + BATCH]):
-            stored[article.slug] = article_record(article)
-    changed = {}
+            stored[article.slug] = _Stored(
+                id=article.id,
+                record=article_record(article),
+                created_by_id=article.created_by_id,
+                owner_username=article.owner_username,
+                ever_published=article.ever_published,
+                redirects=frozenset(r.old_slug for r in article.slug_redirects.all()),
+            )
+    merged = {}
     for slug, (_line, record) in articles.items():
-        if slug not in stored:
+        before = stored.get(slug)
+        if before is None:
+            merged[slug] = record
+        else:
+            merged[slug] = dict(
+                record,
+                redirects=sorted(before.redirects | set(record["redirects"])),
+                owner=record["owner"] or before.record.get("owner", ""),
+            )
+    users = _user_ids({r["owner"] for r in merged.values() if r["owner"]})
+    for line, record in articles.values():
+        if record["owner"] and record["owner"] not in users:
+            result.warnings.append(
+                Problem(
+                    line,
+                    "owner",
+                    f"no account {record['owner']!r} on this site: the article is kept with no owner "
+                    "(editors may edit it) and the name is kept for the next export; an import links it "
+                    "once the account exists",
+                )
+            )
+    changed = {}
+    for slug, record in merged.items():
+        before = stored.get(slug)
+        if before is None:
             result.created["article"] += 1
             changed[slug] = record
-        elif stored[slug] != _canonical(record, "article"):
+        elif before.record != _canonical(record, "article") or _owner_link(record["owner"], users) != (
+            before.created_by_id,
+            before.owner_username,
+        ):
             result.updated["article"] += 1
             changed[slug] = record
         else:
             result.unchanged["article"] += 1
-    return changed
+    return changed, stored, users
+
+
+def _user_ids(usernames):
+    User = get_user_model()
+    name = User.USERNAME_FIELD
+    found = {}
+    usernames = list(usernames)
+    for start in range(0, len(usernames), BATCH):
+        found.update(User.objects.filter(**{f"{name}__in": usernames[start : start + BATCH]}).values_list(name, "pk"))
+    return found
+
+
+def _owner_link(owner, users):
+    """Return (created_by_id, owner_username) for an article owned by the username `owner`."""
+    if owner in users:
+        return users[owner], ""
+    return None, owner
 
 
 def _ensure_authors(names):

@@ -147,6 +147,12 @@ class Article(models.Model):
         related_name="+",
         help_text="The account that created the article; a Writer may edit only these.",
     )
+    # The owner named by an imported file when no account has that username:
+    # kept so the next export carries it, and linked by an import that finds it.
+    owner_username = models.CharField(max_length=150, blank=True, editable=False)
+    # Set once the article is published (or scheduled), never cleared: its
+    # address then stays reserved, through unpublishing and renames.
+    ever_published = models.BooleanField(default=False, editable=False)
     # Part of every share-preview link; rotating it revokes all links at once.
     preview_token = models.CharField(max_length=64, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -179,6 +185,16 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # Only saves (what follows a write is articles/changes.py); the one
+        # fact it keeps is that an article was published once: its address
+        # then stays reserved forever.
+        if self.status == self.Status.PUBLISHED and not self.ever_published:
+            self.ever_published = True
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "ever_published"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return url("articles:detail", self.slug)
 
@@ -208,10 +224,18 @@ class Article(models.Model):
 
 
 class ArticleSlugRedirect(models.Model):
-    """An address an article had while published: it answers with a 301 to the current one, forever."""
+    """An address an article had while published: it answers with a 301 to the current one, forever.
+
+    Deleting the article keeps its addresses reserved (no article may take
+    one over: links readers kept must never lead to other writing), so the
+    row outlives it, pointing at the deleted id; recovering the article
+    (same id) brings its addresses back.
+    """
 
     old_slug = models.SlugField(max_length=200, unique=True)
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    article = models.ForeignKey(
+        Article, on_delete=models.DO_NOTHING, db_constraint=False, related_name="slug_redirects"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -221,7 +245,7 @@ class ArticleSlugRedirect(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.old_slug} → {self.article.slug}"
+        return self.old_slug
 
     def get_absolute_url(self):
         return url("articles:detail", self.old_slug)

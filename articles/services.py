@@ -124,8 +124,22 @@ def _changed_fields(before, after):
 # Slugs: an address readers have seen keeps working.
 
 
+def describe_address_owner(article_id: int) -> str:
+    """Name the article with this id for an error message, deleted or not."""
+    article = Article.objects.filter(pk=article_id).only("title", "slug").first()
+    if article is not None:
+        return f"“{article.title}” (/articles/{article.slug}/)"
+    version = Version.objects.get_for_object_reference(Article, article_id).first()
+    title = f"“{version.object_repr}”" if version is not None else f"article #{article_id}"
+    return f"{title}, which was deleted (recover it from “Recover deleted articles”)"
+
+
 def check_slug_available(*, slug: str, article: Article | None = None) -> None:
-    """Raise ValidationError when `slug` is, or was, another article's address."""
+    """Raise ValidationError when `slug` is, or was, another article's address.
+
+    Old addresses stay reserved after their article is deleted: a reader's
+    bookmark must never lead to different writing.
+    """
     others = Article.objects.filter(slug=slug)
     if article is not None and article.pk:
         others = others.exclude(pk=article.pk)
@@ -133,11 +147,12 @@ def check_slug_available(*, slug: str, article: Article | None = None) -> None:
         raise ValidationError(
             f"Another article already uses the address “{slug}”. Choose a different slug.", code="slug_taken"
         )
-    redirect = ArticleSlugRedirect.objects.filter(old_slug=slug).select_related("article").first()
+    # No join: the row of a deleted article's address has no article to join.
+    redirect = ArticleSlugRedirect.objects.filter(old_slug=slug).first()
     if redirect is not None and (article is None or redirect.article_id != article.pk):
         raise ValidationError(
-            f"“{slug}” was the address of “{redirect.article}” and now redirects there, so it stays taken. "
-            "Choose a different slug.",
+            f"“{slug}” was the address of {describe_address_owner(redirect.article_id)} and stays reserved "
+            "for it forever. Choose a different slug.",
             code="slug_redirects",
         )
 
@@ -146,7 +161,9 @@ def _move_slug(current, new_slug):
     check_slug_available(slug=new_slug, article=current)
     # Taking back an old address: it is live again, no longer a redirect.
     ArticleSlugRedirect.objects.filter(old_slug=new_slug, article=current).delete()
-    if current.status == Article.Status.PUBLISHED:
+    # Once published, always reserved: unpublishing and renaming, then
+    # publishing again, still leads readers of the first address here.
+    if current.ever_published or current.status == Article.Status.PUBLISHED:
         ArticleSlugRedirect.objects.get_or_create(old_slug=current.slug, defaults={"article": current})
 
 
@@ -259,6 +276,8 @@ def article_save(
                 _move_slug(current, article.slug)
             # Never taken from the caller: these belong to the stored row.
             article.created_by_id = current.created_by_id
+            article.owner_username = current.owner_username
+            article.ever_published = current.ever_published
             article.preview_token = current.preview_token
             article.related_ids = current.related_ids  # derived, kept by articles/changes.py
             article.version = current.version + 1
@@ -356,6 +375,9 @@ def article_delete(*, article: Article, by: User) -> None:
         with reversion.create_revision():
             _record(stored, by=by, comment="Deleted.")
         changes.articles_written([stored.pk], visible_before=_visible([stored]))
+        if stored.ever_published or stored.status == Article.Status.PUBLISHED:
+            # Its address stays reserved, as its old ones do (their rows outlive it).
+            ArticleSlugRedirect.objects.get_or_create(old_slug=stored.slug, defaults={"article_id": stored.pk})
         article.delete()
 
 
@@ -525,6 +547,8 @@ def article_restore(
             _move_slug(current, old.slug)
         skipped = _restore_children(version, current.pk)
         old.created_by_id = current.created_by_id
+        old.owner_username = current.owner_username
+        old.ever_published = current.ever_published  # an old revision may predate publication
         old.preview_token = current.preview_token
         old.version = current.version + 1
         old.save(force_update=True)
@@ -546,6 +570,9 @@ def article_recover(*, version: Version, by: User) -> tuple[Article, int]:
     with reversion.create_revision():
         old.version += 1
         old.preview_token = ""  # share links given out before the deletion stay dead
+        # Its addresses were kept for it; the one it comes back under is live again.
+        if ArticleSlugRedirect.objects.filter(old_slug=old.slug, article_id=old.pk).delete()[0]:
+            old.ever_published = True
         old.save(force_insert=True)
         skipped = _restore_children(version, old.pk)
         article_render(article=old)

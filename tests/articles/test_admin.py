@@ -302,3 +302,32 @@ def test_condition_bodies_are_edited_with_the_live_preview_too(editor_client):
     page = editor_client.get(reverse("admin:conditions_condition_change", args=[condition.pk]))
     assert page.status_code == 200
     assert 'name="body"' in page.text and "markdownx-editor" in page.text
+
+
+def test_the_form_names_the_article_that_keeps_an_old_address(editor_client, editor):
+    holder = ArticleFactory(slug="kept-address", title="The holder")
+    holder = services.article_unpublish(article=holder, by=editor)
+    holder.slug = "holder-now"
+    services.article_save(article=holder, by=editor)
+    article = ArticleFactory(slug="mine")
+    data = admin_form_data(editor_client.get(change_url(article)), slug="kept-address")
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 200
+    assert "was the address of “The holder” (/articles/holder-now/)" in response.text
+    assert fresh(article).slug == "mine"
+
+
+def test_old_addresses_are_listed_read_only_deleted_articles_included(editor_client, editor):
+    from articles.models import ArticleSlugRedirect
+
+    article = ArticleFactory(slug="gone-address", title="Gone")
+    article_id = article.pk
+    services.article_delete(article=article, by=editor)
+    redirect = ArticleSlugRedirect.objects.get(old_slug="gone-address")
+    listing = editor_client.get(reverse("admin:articles_articleslugredirect_changelist"))
+    assert "gone-address" in listing.text and f"deleted article #{article_id}" in listing.text
+    change = reverse("admin:articles_articleslugredirect_change", args=[redirect.pk])
+    assert editor_client.post(change, {"old_slug": "freed", "article": ArticleFactory().pk}).status_code == 403
+    delete = reverse("admin:articles_articleslugredirect_delete", args=[redirect.pk])
+    assert editor_client.post(delete, {"post": "yes"}).status_code == 403
+    assert ArticleSlugRedirect.objects.filter(old_slug="gone-address").exists()

@@ -133,12 +133,12 @@ def test_renaming_a_draft_leaves_no_redirect(editor):
 
 
 def test_an_old_address_cannot_be_given_to_another_article(editor):
-    article = ArticleFactory(slug="taken-once")
+    article = ArticleFactory(slug="taken-once", title="First holder")
     article.slug = "moved"
     services.article_save(article=article, by=editor)
     other = ArticleFactory(slug="other")
     other.slug = "taken-once"
-    with pytest.raises(ValidationError, match="redirects there"):
+    with pytest.raises(ValidationError, match=r"was the address of “First holder” \(/articles/moved/\) and stays"):
         services.article_save(article=other, by=editor)
 
 
@@ -238,3 +238,58 @@ def test_a_saved_body_is_rendered_with_the_articles_citations(editor):
     article.body = "New claim.[^k]"
     services.article_save(article=article, by=editor)
     assert 'New claim.<sup class="citation-ref" id="cite-ref-1-1">' in fresh(article).body_html
+
+
+def test_unpublishing_renaming_and_republishing_keeps_the_first_address(editor, client):
+    article = ArticleFactory(slug="first-public-name")
+    article = services.article_unpublish(article=fresh(article), by=editor)
+    article.slug = "quiet-rename"
+    services.article_save(article=article, by=editor)
+    services.article_publish(article=fresh(article), by=editor)
+
+    response = client.get("/articles/first-public-name/")
+    assert response.status_code == 301
+    assert response["Location"] == "/articles/quiet-rename/"
+
+
+def test_an_address_given_up_while_unpublished_is_still_refused_to_another_article(editor):
+    article = ArticleFactory(slug="seen-by-readers", title="The first one")
+    article = services.article_unpublish(article=fresh(article), by=editor)
+    article.slug = "renamed-in-draft"
+    services.article_save(article=article, by=editor)
+    other = ArticleFactory(slug="other")
+    other.slug = "seen-by-readers"
+    with pytest.raises(ValidationError, match="was the address of “The first one”"):
+        services.article_save(article=other, by=editor)
+
+
+def test_a_deleted_articles_addresses_stay_reserved_and_come_back_with_it(editor, client):
+    from reversion.models import Version
+
+    article = ArticleFactory(slug="old-name", title="Deleted one")
+    article.slug = "last-name"
+    services.article_save(article=article, by=editor)
+    article_id = article.pk
+    services.article_delete(article=fresh(article), by=editor)
+
+    assert client.get("/articles/old-name/").status_code == 404
+    for taken in ("old-name", "last-name"):
+        newcomer = ArticleFactory.build(slug=taken, status=Article.Status.DRAFT, published_at=None, author=None)
+        with pytest.raises(ValidationError, match="“Deleted one”, which was deleted"):
+            services.article_save(article=newcomer, by=editor)
+
+    version = Version.objects.get_deleted(Article).get(object_id=str(article_id))
+    recovered, _ = services.article_recover(version=version, by=editor)
+    assert recovered.slug == "last-name"
+    assert client.get("/articles/last-name/").status_code == 200
+    assert client.get("/articles/old-name/")["Location"] == "/articles/last-name/"
+    assert list(ArticleSlugRedirect.objects.values_list("old_slug", flat=True)) == ["old-name"]
+
+
+def test_a_deleted_draft_that_was_never_published_frees_its_address(editor):
+    article = ArticleFactory(slug="never-seen", status=Article.Status.DRAFT, published_at=None)
+    article_id = article.pk
+    services.article_delete(article=fresh(article), by=editor)
+    newcomer = ArticleFactory.build(slug="never-seen", status=Article.Status.DRAFT, published_at=None, author=None)
+    services.article_save(article=newcomer, by=editor)
+    assert Article.objects.get(slug="never-seen").pk != article_id

@@ -3,9 +3,8 @@ import os
 import tempfile
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from articles.content_file import export
+from articles.content_file import export, export_snapshot
 
 
 class Command(BaseCommand):
@@ -15,8 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", default="-", help="output path (default: standard output)")
 
     def handle(self, *args, file, **options):
-        # One transaction gives a consistent snapshot while editors keep working.
-        with transaction.atomic():
+        # One moment of the site, read while editors keep working.
+        with export_snapshot():
             if file == "-":
                 count = self._export_to_stdout()
             else:

@@ -29,5 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
         except ContentFileError as exc:
             raise CommandError(str(exc)) from exc
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
         prefix = "Dry run, nothing written: would import " if dry_run else "Imported "
         self.stdout.write(self.style.SUCCESS(f"{prefix}{result}."))
