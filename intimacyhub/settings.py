@@ -35,6 +35,17 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 # A development key is only ever used with DEBUG on; it is public and so worthless.
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+# Keys anyone can read in this repository: the development key and the
+# placeholder .env.example ships (long enough to pass the length rule, so
+# a copied .env.example would otherwise start in production with it).
+_PUBLIC_SECRET_KEYS = {_DEV_SECRET_KEY, "replace-with-at-least-32-random-characters"}
+
+
+def _is_public_key(key):
+    # A process manager may keep the quotes of `KEY="value"`, or change case.
+    return key.strip().strip("'\"").strip().casefold() in _PUBLIC_SECRET_KEYS
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -44,7 +55,13 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = _DEV_SECRET_KEY
-elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+elif not DEBUG and _is_public_key(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak for production: it is a placeholder published in this project "
+        "(.env.example or the development key). Generate a real one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
+elif not DEBUG and len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is too weak for production: use at least 32 random characters.")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
