@@ -88,3 +88,17 @@ def test_a_malformed_boolean_setting_is_an_error_not_a_guess():
     result = django_check(DJANGO_DEBUG="maybe")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be one of" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INTIMACYHUB_TRUSTED_PROXIES", "-1"),
+        ("INTIMACYHUB_TRUSTED_PROXIES", "one"),
+        ("INTIMACYHUB_LOGIN_FAILURE_LIMIT", "0"),
+    ],
+)
+def test_a_malformed_sign_in_setting_is_an_error_not_a_guess(name, value):
+    result = django_check(DJANGO_DEBUG="1", **{name: value})
+    assert result.returncode != 0
+    assert f"{name} must be a whole number" in result.stderr
