@@ -51,3 +51,15 @@ def setup_roles():
         group.permissions.set([_permission(p) for p in permissions])
         groups[name] = group
     return groups
+
+
+def may_upload_images(user):
+    """Whether someone may upload images for articles: those who write them (Writers, Editors, superusers).
+
+    A Clinical reviewer reads and signs off; they add nothing to the site's storage.
+    """
+    return (
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("articles.add_article") or user.has_perm("articles.change_article"))
+    )
