@@ -90,3 +90,15 @@ def articles_visible_to(user, queryset=None, *, through=""):
     if user.is_active and user.pk is not None and any(user.has_perm(p) for p in _WRITES_ARTICLES):
         visible |= Q(**{f"{prefix}created_by": user.pk})
     return queryset.filter(visible)
+
+
+def may_upload_images(user):
+    """Whether someone may upload images for articles: those who write them (Writers, Editors, superusers).
+
+    A Clinical reviewer reads and signs off; they add nothing to the site's storage.
+    """
+    return (
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("articles.add_article") or user.has_perm("articles.change_article"))
+    )

@@ -35,6 +35,17 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 # A development key is only ever used with DEBUG on; it is public and so worthless.
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+# Keys anyone can read in this repository: the development key and the
+# placeholder .env.example ships (long enough to pass the length rule, so
+# a copied .env.example would otherwise start in production with it).
+_PUBLIC_SECRET_KEYS = {_DEV_SECRET_KEY, "replace-with-at-least-32-random-characters"}
+
+
+def _is_public_key(key):
+    # A process manager may keep the quotes of `KEY="value"`, or change case.
+    return key.strip().strip("'\"").strip().casefold() in _PUBLIC_SECRET_KEYS
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -44,7 +55,13 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = _DEV_SECRET_KEY
-elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+elif not DEBUG and _is_public_key(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak for production: it is a placeholder published in this project "
+        "(.env.example or the development key). Generate a real one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
+elif not DEBUG and len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is too weak for production: use at least 32 random characters.")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
@@ -83,17 +100,44 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Sign-in throttling (django-axes): after 5 failed attempts for one username
-# from one address, that pair is locked out for an hour. A success resets it.
+
+def env_int(name, default, *, minimum=0):
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}; got {value!r}.")
+    return number
+
+
+# Sign-in throttling (django-axes; intimacyhub/signin.py explains it): after 5
+# failed attempts for one username from one address, that pair is locked out
+# for an hour (a success resets it); after 30 for one username from all
+# addresses, addresses that never signed in as that user are refused too.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("INTIMACYHUB_LOGIN_FAILURE_LIMIT", "5"))
+AXES_HANDLER = "intimacyhub.signin.ThrottledHandler"
+AXES_FAILURE_LIMIT = env_int("INTIMACYHUB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+INTIMACYHUB_LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("INTIMACYHUB_LOGIN_ACCOUNT_FAILURE_LIMIT", 30, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A refused attempt is not counted: the account-wide limit must not be kept
+# closed by the very attempts it refuses, and a locked pair unlocks an hour
+# after its last real failure.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "intimacyhub.signin.lockout_response"
 AXES_VERBOSE = False
+# The client's address behind N reverse proxies of our own (nginx, a load
+# balancer): 0 (the default) uses REMOTE_ADDR and ignores X-Forwarded-For,
+# which anyone can write. Set it to the number of proxies that append to
+# X-Forwarded-For in front of the application, and no more.
+INTIMACYHUB_TRUSTED_PROXIES = env_int("INTIMACYHUB_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "intimacyhub.signin.client_ip_address"
 
 ROOT_URLCONF = "intimacyhub.urls"
 

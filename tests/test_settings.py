@@ -33,6 +33,31 @@ def test_production_refuses_a_weak_or_development_key(key):
     assert "too weak" in result.stderr
 
 
+def env_example_secret_key():
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("DJANGO_SECRET_KEY="):
+            return line.partition("=")[2]
+    raise AssertionError(".env.example sets no DJANGO_SECRET_KEY")
+
+
+def test_the_env_example_placeholder_is_long_enough_to_pass_the_length_rule():
+    # Why the placeholder needs its own check: length alone would let it through.
+    assert len(env_example_secret_key()) >= 32
+
+
+@pytest.mark.parametrize("spelling", [str, str.upper, lambda key: f'"{key}"', lambda key: f" {key} "])
+def test_production_refuses_the_placeholder_key_that_env_example_ships(spelling):
+    result = django_check(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=spelling(env_example_secret_key()), DJANGO_ALLOWED_HOSTS="example.org"
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is too weak for production: it is a placeholder" in result.stderr
+
+
+def test_development_accepts_the_placeholder_key():
+    assert django_check(DJANGO_DEBUG="1", DJANGO_SECRET_KEY=env_example_secret_key()).returncode == 0
+
+
 def test_production_starts_with_a_real_key():
     result = django_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org")
     assert result.returncode == 0, result.stderr
@@ -63,3 +88,17 @@ def test_a_malformed_boolean_setting_is_an_error_not_a_guess():
     result = django_check(DJANGO_DEBUG="maybe")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be one of" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INTIMACYHUB_TRUSTED_PROXIES", "-1"),
+        ("INTIMACYHUB_TRUSTED_PROXIES", "one"),
+        ("INTIMACYHUB_LOGIN_FAILURE_LIMIT", "0"),
+    ],
+)
+def test_a_malformed_sign_in_setting_is_an_error_not_a_guess(name, value):
+    result = django_check(DJANGO_DEBUG="1", **{name: value})
+    assert result.returncode != 0
+    assert f"{name} must be a whole number" in result.stderr
