@@ -406,16 +406,23 @@ def _pool_rows(terms):
     walks = []
     for kind, term_id in terms:
         link = "condition_links__condition_id" if kind == "c" else "tag_links__tag_id"
-        newest = candidates().filter(**{link: term_id}).order_by("-published_at", "-id").values("pk")
-        # Each sliced walk is wrapped in `pk IN (...)` because SQLite refuses
-        # LIMIT directly inside a compound statement. The walk is an index
-        # scan that stops after CANDIDATES_PER_TERM matches.
-        walks.append(
-            Article.objects.filter(pk__in=newest[:CANDIDATES_PER_TERM])
-            .order_by()
-            .annotate(kind=Value(kind), term=Value(term_id))
-            .values_list("kind", "term", "pk")
-        )
+        newest = candidates().filter(**{link: term_id}).order_by("-published_at", "-id")
+        # The walk is an index scan that stops after CANDIDATES_PER_TERM matches.
+        if connection.features.supports_slicing_ordering_in_compound:
+            # PostgreSQL: each branch is the sliced walk itself. Wrapped in
+            # `pk IN (...)`, the planner may run the walk again for every
+            # article when its statistics are stale (right after an import):
+            # minutes instead of milliseconds.
+            walk = newest.annotate(kind=Value(kind), term=Value(term_id)).values_list("kind", "term", "pk")
+            walks.append(walk[:CANDIDATES_PER_TERM])
+        else:
+            # SQLite refuses LIMIT directly inside a compound statement.
+            walks.append(
+                Article.objects.filter(pk__in=newest.values("pk")[:CANDIDATES_PER_TERM])
+                .order_by()
+                .annotate(kind=Value(kind), term=Value(term_id))
+                .values_list("kind", "term", "pk")
+            )
     query = walks[0].union(*walks[1:], all=True) if len(walks) > 1 else walks[0]
     for kind, term_id, article_id in query:
         yield (kind, term_id), article_id
