@@ -40,6 +40,11 @@ from intimacyhub.models import ContentGeneration
 ANCHOR_EVERY = 24
 
 
+def generation_started(sender, *, token, using, **kwargs):
+    """Receiver of intimacyhub.pagecache.generation_started: anchors are valid for one generation."""
+    rebuild(token, using=using)
+
+
 def rebuild(token, *, using):
     """Write the anchors of the current order, for content generation `token`."""
     ranked = (

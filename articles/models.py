@@ -24,6 +24,11 @@ class ArticleQuerySet(models.QuerySet):
         """Return published articles whose time has not come: published() gains them at their date."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=Now())
 
+    def next_publication_at(self, using=None):
+        """Return when the next scheduled article comes out, or None (the page cache asks, pagecache.py)."""
+        queryset = self.using(using) if using else self
+        return queryset.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+
     def published(self):
         """Return what readers may see: published, and dated now or earlier.
 

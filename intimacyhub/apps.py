@@ -2,13 +2,11 @@ from django.apps import AppConfig
 
 
 class IntimacyHubConfig(AppConfig):
-    """The site itself: middleware, error pages and the page cache's content generation."""
+    """The site itself: middleware, error pages and the page cache's content generation.
+
+    It imports no app: the apps subscribe to it (articles/apps.py).
+    """
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "intimacyhub"
     verbose_name = "IntimacyHub site"
-
-    def ready(self):
-        from intimacyhub import receivers
-
-        receivers.connect()

@@ -98,10 +98,9 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Now
+from django.dispatch import Signal
 from django.http import HttpResponse
 
-from articles import archive_anchors
-from articles.models import Article
 from intimacyhub.cacheable import cache_url
 from intimacyhub.compiled import CompiledQuery
 from intimacyhub.models import ContentGeneration
@@ -112,13 +111,35 @@ logger = logging.getLogger(__name__)
 UNCACHEABLE_DIRECTIVES = {"private", "no-store", "no-cache"}
 SINGLETON = ContentGeneration.SINGLETON_ID
 
+# Sent inside the new generation's transaction, holding the row's lock, with
+# `token` and `using`: apps that keep data valid for one generation only (the
+# archive's anchors) rebuild it here, connected in their AppConfig.ready().
+generation_started = Signal()
+
+# Callables (using) -> the next moment, after now, at which what readers see
+# changes with no write (a scheduled publication), or None. Apps register one
+# in their AppConfig.ready(); the cache itself knows no content model.
+_next_change_sources = []
+
+
+def register_next_change(source):
+    """Have each new generation ask `source(using)` when content next changes by itself."""
+    if source not in _next_change_sources:
+        _next_change_sources.append(source)
+    return source
+
+
+def _next_change(using):
+    moments = [moment for source in _next_change_sources if (moment := source(using)) is not None]
+    return min(moments, default=None)
+
 
 def content_changed(*, using=DEFAULT_DB_ALIAS):
     """Make every cached page stale as soon as the current transaction commits.
 
     Call it for a write readers can see that the post-write path does not
     already cover (articles/changes.py covers articles and their parts;
-    intimacyhub/receivers.py calls this for the other content models).
+    articles/receivers.py calls this for the other content models).
     Outside a transaction it takes effect at once; several calls in one
     transaction change the token once, after every step registered with
     after_commit() has run.
@@ -208,12 +229,8 @@ def _new_generation(*, using):
         # sees every write committed before a concurrent new generation.
         token = secrets.randbits(63)
         generations.filter(id=SINGLETON).update(token=token, changed_at=Now())
-        upcoming = Article.objects.using(using).scheduled().order_by("published_at")
-        generations.filter(id=SINGLETON).update(
-            next_publication_at=upcoming.values_list("published_at", flat=True).first()
-        )
-        # Deep archive pages seek from anchors valid for this generation only.
-        archive_anchors.rebuild(token, using=using)
+        generations.filter(id=SINGLETON).update(next_publication_at=_next_change(using))
+        generation_started.send(sender=ContentGeneration, token=token, using=using)
 
 
 def current_generation():

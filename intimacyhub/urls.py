@@ -6,6 +6,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
+from articles.roles import may_upload_images
 from articles.sitemaps import sitemaps
 from articles.views import RobotsView
 from intimacyhub.cacheable import PAGE_NUMBER, cacheable
@@ -15,7 +16,11 @@ from intimacyhub.views import healthz
 # django-markdownx's own URLs are open to anyone; the editor's preview and
 # uploads are for signed-in staff only, and uploads accept raster images only.
 markdownx_urls = [
-    path("upload/", staff_member_required(SafeImageUploadView.as_view()), name="markdownx_upload"),
+    path(
+        "upload/",
+        staff_member_required(SafeImageUploadView.as_view(may_upload=may_upload_images)),
+        name="markdownx_upload",
+    ),
     path("markdownify/", staff_member_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
 ]
 

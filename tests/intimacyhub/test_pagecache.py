@@ -31,10 +31,10 @@ from django.utils import timezone
 
 from articles.content_file import import_content
 from articles.models import Article, ArticleCondition, Tag
+from articles.receivers import CONTENT_APPS, DERIVED_MODELS
 from intimacyhub import pagecache
 from intimacyhub.cacheable import PAGE_NUMBER, cacheable
 from intimacyhub.models import ContentGeneration
-from intimacyhub.receivers import CONTENT_APPS, DERIVED_MODELS
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,

@@ -1,0 +1,123 @@
+"""The project's import graph: no cycles, and configuration and utilities import no app (issue 13).
+
+Every module's imports are read with `ast`, at module level and inside
+functions alike, so a cycle hidden behind a function-level import is still one.
+"""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIP_DIRS = {".venv", "tests", "bench", "migrations", "node_modules", ".git", "static", "templates"}
+
+
+def _modules(root):
+    found = {}
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root)
+        if SKIP_DIRS & set(rel.parts) or len(rel.parts) == 1:
+            continue
+        parts = list(rel.with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _imports(name, path, modules):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    targets = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for target in names:
+            # The longest known module the name starts with.
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                targets.add(target)
+    return targets
+
+
+def import_graph(root=ROOT):
+    modules = _modules(root)
+    return {name: _imports(name, path, modules) for name, path in modules.items()}
+
+
+def find_cycle(graph):
+    """Return one cycle as a list of modules, or []."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return stack[stack.index(target) :] + [target]
+            if target not in state:
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[node] = "done"
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return []
+
+
+# The configuration and shared-utility package imports no app; only its URL
+# configuration names the apps' views, as any Django project's must.
+UTILITY_PACKAGE = "intimacyhub"
+CONFIGURATION = {"intimacyhub.urls"}
+APPS = ("articles", "conditions")
+
+
+def test_the_utility_package_imports_no_app():
+    graph = import_graph()
+    offenders = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module.split(".")[0] == UTILITY_PACKAGE and module not in CONFIGURATION
+        for target in targets
+        if target.split(".")[0] in APPS
+    )
+    assert not offenders, "the utility package imports an app: " + ", ".join(offenders)
+
+
+def test_the_graph_is_read():
+    graph = import_graph()
+    assert "articles.models" in graph["articles.services"]
+
+
+def test_no_import_cycle():
+    cycle = find_cycle(import_graph())
+    assert not cycle, "import cycle: " + " -> ".join(cycle)
+
+
+def test_imports_inside_functions_count(tmp_path):
+    # A cycle hidden behind a function-level import is still a cycle.
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("from pkg import b\n")
+    (tmp_path / "pkg" / "b.py").write_text("def f():\n    from pkg.a import x\n")
+    assert find_cycle(import_graph(tmp_path)) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
+def test_find_cycle_finds_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) == []
