@@ -1,13 +1,14 @@
 """The JSON Lines content file: IntimacyHub's one interchange format.
 
-The contract is CONTENT_FORMAT.md (shared with the benchmark corpora). Import
-is all or nothing: every line is validated, cross-references included, before
-anything is written, and the writes happen in one transaction. Import is
-idempotent: records are matched by slug, and an article whose content equals
-what is stored is not touched. Export writes records in a canonical form
-(fields in the contract's order, empty optional fields left out, datetimes in
-UTC), so export, import into an empty database, export again gives the same
-bytes.
+The contract is docs/CONTENT_FORMAT.md (content format version 2, which the
+benchmark corpora share; it says which v2 records and fields are still
+refused and what this module adds). Import is all or nothing: every line is
+validated, cross-references included, before anything is written, and the
+writes happen in one transaction. Import is idempotent: records are matched
+by slug, and an article whose content equals what is stored is not touched.
+Export writes records in a canonical form (fields in the contract's order,
+empty optional fields left out, datetimes in UTC), so export, import into an
+empty database, export again gives the same bytes.
 """
 
 import datetime as dt

@@ -1,6 +1,6 @@
 """PostgreSQL search: stored weighted tsvectors, GIN indexes, ts_rank, ts_headline, pg_trgm.
 
-Tables (created by migration 0002_search_index): `search_document` holds one
+Tables (created by migration 0003_search_index): `search_document` holds one
 row per published or scheduled article:
 
 - `vector`: the whole document, title (A), summary and condition names (B),
@@ -17,7 +17,7 @@ row per published or scheduled article:
 `search_term` is the vocabulary for "Did you mean", trigram-indexed: each
 word with the number of indexed articles using it. Writers add to it
 (`change_vocabulary`); a trigger on search_document takes a removed row's
-words out of it, whatever removed the row (see migration 0006).
+words out of it, whatever removed the row (see migration 0006_search_visible_vocabulary).
 """
 
 from django.db import connection

@@ -1,6 +1,6 @@
 """SQLite search: an FTS5 table ranked by bm25, and a trigram-indexed vocabulary.
 
-Tables (created by migration 0002_search_index):
+Tables (created by migration 0003_search_index):
 
 - `search_fts`, an FTS5 table whose rowid is the article id, with columns
   title, meta (summary and condition names), lead (the body's opening) and
@@ -15,7 +15,7 @@ Tables (created by migration 0002_search_index):
   over it, for "Did you mean": each word with the number of indexed
   articles using it. Writers add to it (`change_vocabulary`); a trigger
   takes a deleted search_document row's words out of it, whatever deleted
-  the row (see migration 0006).
+  the row (see migration 0006_search_visible_vocabulary).
 """
 
 import json

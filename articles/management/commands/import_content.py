@@ -6,7 +6,7 @@ from articles.content_file import ContentFileError, import_content
 
 
 class Command(BaseCommand):
-    help = "Import a JSON Lines content file (CONTENT_FORMAT.md), all or nothing. Use - for standard input."
+    help = "Import a JSON Lines content file (docs/CONTENT_FORMAT.md), all or nothing. Use - for standard input."
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to the content file, or - for standard input")
