@@ -303,7 +303,7 @@ class VisibleFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(pk__in=visible)
         if self.value() == "scheduled":
-            return queryset.filter(status=Article.Status.PUBLISHED).exclude(pk__in=visible)
+            return queryset.published_or_scheduled().exclude(pk__in=visible)
         if self.value() == "no":
             return queryset.exclude(pk__in=visible)
         return queryset

@@ -49,7 +49,7 @@ def rebuild(token, *, using):
     """Write the anchors of the current order, for content generation `token`."""
     ranked = (
         Article.objects.using(using)
-        .filter(status=Article.Status.PUBLISHED)
+        .published_or_scheduled()
         .annotate(row=Window(RowNumber(), order_by=[F("published_at").desc(), F("id").desc()]))
         .annotate(offset=F("row") - 1, remainder=Mod(F("row") - 1, ANCHOR_EVERY))
         .filter(remainder=0)
@@ -95,7 +95,7 @@ def _rows_from(skip, limit):
             when = Subquery(Article.objects.filter(pk=pk).values("published_at")[:1])
             visible = ExpressionWrapper(Q(published_at__lte=Now()), output_field=BooleanField())
             return (
-                Article.objects.filter(status=Article.Status.PUBLISHED)
+                Article.objects.published_or_scheduled()
                 .filter(Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lte=pk)))
                 .order_by("-published_at", "-id")
                 .values_list(*CARD_FIELDS, "author__id", "author__name", "author__slug", visible)[skip : skip + limit]

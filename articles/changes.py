@@ -54,9 +54,7 @@ class ArticlesWritten:
         if not ids:
             return False
         visible = self.visible_before | set(
-            Article.objects.using(self.using)
-            .filter(pk__in=ids, status=Article.Status.PUBLISHED)
-            .values_list("pk", flat=True)
+            Article.objects.using(self.using).published_or_scheduled().filter(pk__in=ids).values_list("pk", flat=True)
         )
         if not visible:
             return False

@@ -42,10 +42,11 @@ from articles.models import (
     Tag,
 )
 from articles.services import describe_address_owner, history_queryset, record_baseline
-from conditions.models import Condition
+from conditions.models import SLUG_PATTERN, Condition
 from intimacyhub.rendering import RenderError, render_batch
 
-SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# The models' own slug rule (the database checks the same pattern).
+SLUG_RE = re.compile(SLUG_PATTERN)
 CITATION_KEY_RE = re.compile(r"[^\]\s]{1,100}")
 URL_RE = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 STATUSES = ("draft", "review", "published")
@@ -738,9 +739,7 @@ def _write(conditions, articles, result, *, workers=1):
         visible_before = []
         for start in range(0, len(updated_objects), BATCH):
             chunk = [a.id for a in updated_objects[start : start + BATCH]]
-            visible_before += Article.objects.filter(id__in=chunk, status=Article.Status.PUBLISHED).values_list(
-                "id", flat=True
-            )
+            visible_before += Article.objects.published_or_scheduled().filter(id__in=chunk).values_list("id", flat=True)
         # Bulk writes send no signals: what follows them is asked for here, once for the file.
         changes.articles_written([a.id for a in updated_objects], visible_before=visible_before, indexed=True)
         Article.objects.bulk_update(updated_objects, update_fields, batch_size=BATCH)

@@ -20,9 +20,19 @@ _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
 
 class ArticleQuerySet(models.QuerySet):
+    def published_or_scheduled(self):
+        """Return published articles, scheduled ones included: the second visibility rule.
+
+        Not what readers see now (that is published()), but what they will
+        see with no write: derived data (the search index, related lists,
+        archive anchors) is kept for these, so a scheduled article appears
+        at its time with everything it needs already in place.
+        """
+        return self.filter(status=Article.Status.PUBLISHED)
+
     def scheduled(self):
         """Return published articles whose time has not come: published() gains them at their date."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=Now())
+        return self.published_or_scheduled().filter(published_at__gt=Now())
 
     def next_publication_at(self, using=None):
         """Return when the next scheduled article comes out, or None (the page cache asks, pagecache.py)."""

@@ -78,7 +78,7 @@ _STOPWORDS = frozenset(
 
 def candidates():
     """Return the articles that may be stored as related: published, scheduled ones included."""
-    return Article.objects.filter(status=Article.Status.PUBLISHED)
+    return Article.objects.published_or_scheduled()
 
 
 def related_articles(article, *, limit=4):

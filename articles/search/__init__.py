@@ -165,7 +165,7 @@ def rebuild():
     engine = backend()
     with transaction.atomic():
         engine.clear()
-        ids = list(Article.objects.filter(status=Article.Status.PUBLISHED).order_by("id").values_list("id", flat=True))
+        ids = list(Article.objects.published_or_scheduled().order_by("id").values_list("id", flat=True))
         index_articles(ids)
         engine.optimize()
     return engine.count()

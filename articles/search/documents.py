@@ -60,7 +60,8 @@ def documents(article_ids):
 
     ids = list(article_ids)
     articles = (
-        Article.objects.filter(id__in=ids, status=Article.Status.PUBLISHED, published_at__isnull=False)
+        Article.objects.published_or_scheduled()
+        .filter(id__in=ids, published_at__isnull=False)
         .only("id", "title", "summary", "body", "body_html", "published_at")
         .order_by("id")
     )
