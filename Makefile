@@ -64,6 +64,8 @@ bench-deps:
 
 bench: install bench-deps
 	$(PY) bench/run.py --articles $(ARTICLES)
+	# Issue 12: readers' page-cache hit rate while an editor saves drafts (about 100 s).
+	$(PY) bench/draft_saves.py
 
 # Issue 6: 50 readers for 60 s while 4 editors save the same 3 articles; zero
 # errors, no lost edit (bench/loadtest.py says what it checks). About 2 minutes.
