@@ -626,8 +626,21 @@ class ArticleAdmin(VersionAdmin, MarkdownxModelAdmin):
         return TemplateResponse(request, "admin/articles/article/recover.html", context)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A list to look things up in: rows are made and changed elsewhere, under their article's rules."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ArticleSlugRedirect)
-class ArticleSlugRedirectAdmin(admin.ModelAdmin):
+class ArticleSlugRedirectAdmin(ReadOnlyAdmin):
     """Old addresses, to look up. They are made by renames and imports and reserved forever:
     editing one here could hand it to another article, deleting one would break readers' links."""
 
@@ -644,15 +657,6 @@ class ArticleSlugRedirectAdmin(admin.ModelAdmin):
     @admin.display(description="article", ordering="article_title")
     def leads_to(self, obj):
         return obj.article_title if obj.article_title is not None else f"(deleted article #{obj.article_id})"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "article":
@@ -681,7 +685,7 @@ class QuoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(ReadOnlyAdmin):
     """Find sources across articles; citations are edited on their article, under its version."""
 
     list_display = ["__str__", "source", "article", "key"]
@@ -690,12 +694,3 @@ class CitationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return articles_visible_to(request.user, super().get_queryset(request), through="article")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
