@@ -10,7 +10,7 @@ class ArticlesConfig(AppConfig):
         # changes by itself and keep the data that lives for one generation.
         from articles import archive_anchors, receivers
         from articles.models import Article
-        from intimacyhub import pagecache
+        from pagecache import cache as pagecache
 
         receivers.connect()
         pagecache.register_next_change(Article.objects.next_publication_at)

@@ -8,7 +8,7 @@ skipped 95,000 index entries on every request.
 
 So every ANCHOR_EVERY-th article of the newest-first order is written down,
 with its position, whenever content changes (`rebuild`, called with each new
-content generation: intimacyhub/pagecache.py). A deep page starts from the
+content generation: pagecache/cache.py). A deep page starts from the
 nearest anchor at or before it and skips fewer than ANCHOR_EVERY rows.
 
 What keeps this exact:
@@ -35,13 +35,13 @@ from django.db.models.functions import Coalesce, Mod, Now, RowNumber
 from articles.models import ArchiveAnchor, Article
 from articles.page_queries import CARD_FIELDS, article_with_author
 from intimacyhub.compiled import CompiledQuery
-from intimacyhub.models import ContentGeneration
+from pagecache.models import ContentGeneration
 
 ANCHOR_EVERY = 24
 
 
 def generation_started(sender, *, token, using, **kwargs):
-    """Receiver of intimacyhub.pagecache.generation_started: anchors are valid for one generation."""
+    """Receiver of pagecache.cache.generation_started: anchors are valid for one generation."""
     rebuild(token, using=using)
 
 

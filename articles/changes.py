@@ -13,7 +13,7 @@ must already be right for it. A write that touches only articles readers
 could see neither before nor after (a draft, an article in review) updates
 nothing and keeps every cached page.
 
-The steps run in one AfterCommit (intimacyhub/pagecache.py), which starts
+The steps run in one AfterCommit (pagecache/cache.py), which starts
 the new generation after them: a reader can never cache, under the new
 token, a page built from the old index or lists.
 """
@@ -21,7 +21,7 @@ token, a page built from the old index or lists.
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from articles.models import Article
-from intimacyhub import pagecache
+from pagecache import cache as pagecache
 
 STEP = "articles"
 

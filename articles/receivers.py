@@ -26,7 +26,7 @@ single fast DELETE.
 from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from intimacyhub.pagecache import content_changed
+from pagecache.cache import content_changed
 
 CONTENT_APPS = ("conditions", "articles")
 # Derived from content and rebuilt by each new generation itself: not content.

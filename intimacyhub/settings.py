@@ -81,13 +81,14 @@ INSTALLED_APPS = [
     "conditions",
     "articles",
     "intimacyhub",
+    "pagecache",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above sessions, CSRF and CSP: it stores and replays the headers they add.
-    "intimacyhub.pagecache.PageCacheMiddleware",
+    "pagecache.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,7 +195,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Full pages for anonymous readers (intimacyhub/pagecache.py says why they are
+# Full pages for anonymous readers (pagecache/cache.py says why they are
 # never stale): on in production, local memory per worker, or one Redis shared
 # by all workers when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
 INTIMACYHUB_PAGE_CACHE = env_bool("INTIMACYHUB_PAGE_CACHE", default=not DEBUG)

@@ -84,7 +84,7 @@ def find_cycle(graph):
 # configuration names the apps' views, as any Django project's must.
 UTILITY_PACKAGE = "intimacyhub"
 CONFIGURATION = {"intimacyhub.urls"}
-APPS = ("articles", "conditions")
+APPS = ("articles", "conditions", "pagecache")
 
 
 def test_the_utility_package_imports_no_app():

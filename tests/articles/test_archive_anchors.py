@@ -7,7 +7,7 @@ import pytest
 
 from articles import archive_anchors
 from articles.models import ArchiveAnchor, Article
-from intimacyhub import pagecache
+from pagecache import cache as pagecache
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from django.utils import timezone
 from articles import archive_anchors, related, search, services
 from articles.content_file import import_content
 from articles.models import ArchiveAnchor, Article, Tag
-from intimacyhub import pagecache
-from intimacyhub.models import ContentGeneration
+from pagecache import cache as pagecache
+from pagecache.models import ContentGeneration
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     ArticleConditionFactory,

@@ -82,7 +82,7 @@ def test_an_editor_writes_previews_schedules_and_publishes_an_article(new_contex
 
     # As in production: readers get cached pages, which must not hide the publication.
     settings.INTIMACYHUB_PAGE_CACHE = True
-    caplog.set_level(logging.DEBUG, logger="intimacyhub.pagecache")
+    caplog.set_level(logging.DEBUG, logger="pagecache.cache")
     reader_view = new_context().new_page()
     reader_view.goto("/")
     reader_view.goto("/")

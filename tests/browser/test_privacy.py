@@ -26,7 +26,7 @@ def test_no_public_page_requests_anything_from_another_origin_or_sets_a_cookie(
 
     visits = 2 if page_cache else 1
     # Hits are told to the server's log only: a header would tell every reader what others read.
-    caplog.set_level(logging.DEBUG, logger="intimacyhub.pagecache")
+    caplog.set_level(logging.DEBUG, logger="pagecache.cache")
     for _ in range(visits):
         for path, status in public_pages:
             response = page.goto(path, wait_until="load")

@@ -32,9 +32,9 @@ from django.utils import timezone
 from articles.content_file import import_content
 from articles.models import Article, ArticleCondition, Tag
 from articles.receivers import CONTENT_APPS, DERIVED_MODELS
-from intimacyhub import pagecache
 from intimacyhub.cacheable import PAGE_NUMBER, cacheable
-from intimacyhub.models import ContentGeneration
+from pagecache import cache as pagecache
+from pagecache.models import ContentGeneration
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
@@ -197,7 +197,7 @@ def test_bad_sql_reading_the_generation_is_logged_as_a_bug_and_the_page_still_se
     monkeypatch.setattr(pagecache, "current_generation", broken)
     response = client.get("/")
     assert response.status_code == 200 and "Still here" in response.content.decode()
-    [record] = [r for r in caplog.records if r.name == "intimacyhub.pagecache" and r.exc_info]
+    [record] = [r for r in caplog.records if r.name == "pagecache.cache" and r.exc_info]
     assert record.levelname == "ERROR" and "no_such_generation_table" in caplog.text
 
 
@@ -254,11 +254,11 @@ def test_search_results_are_never_stored_by_any_cache(page_cache, client):
 
 def test_where_a_page_came_from_is_logged_at_debug_without_the_query_string(page_cache, client, caplog):
     article = ArticleFactory()
-    caplog.set_level(logging.DEBUG, logger="intimacyhub.pagecache")
+    caplog.set_level(logging.DEBUG, logger="pagecache.cache")
     client.get(article.get_absolute_url())
     client.get(article.get_absolute_url())
     client.get("/search/?q=my+partner+hurts+me")
-    messages = [r.getMessage() for r in caplog.records if r.name == "intimacyhub.pagecache"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "pagecache.cache"]
     assert messages == [
         f"page cache fwd=miss; stored: {article.get_absolute_url()}",
         f"page cache hit: {article.get_absolute_url()}",

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from articles import search
-from intimacyhub.pagecache import content_changed
+from pagecache.cache import content_changed
 
 
 class Command(BaseCommand):

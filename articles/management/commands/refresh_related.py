@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from articles import related
 from articles.models import Article
-from intimacyhub.pagecache import content_changed
+from pagecache.cache import content_changed
 
 
 def _moment(text):

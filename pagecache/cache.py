@@ -103,8 +103,8 @@ from django.http import HttpResponse
 
 from intimacyhub.cacheable import cache_url
 from intimacyhub.compiled import CompiledQuery
-from intimacyhub.models import ContentGeneration
 from intimacyhub.outages import is_database_unavailable
+from pagecache.models import ContentGeneration
 
 logger = logging.getLogger(__name__)
 
