@@ -1,0 +1,70 @@
+"""List filters for the article list."""
+
+import datetime as dt
+
+from django.contrib import admin
+from django.utils import timezone
+
+from articles.models import Article, review_interval
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = "clinical review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("never", "Never reviewed"),
+            ("overdue", "Review overdue"),
+            ("soon", "Due within 30 days"),
+            ("current", "Reviewed and current"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        cutoff = today - review_interval()
+        if self.value() == "never":
+            return queryset.filter(reviewed_at__isnull=True)
+        if self.value() == "overdue":
+            return queryset.filter(reviewed_at__lte=cutoff)
+        if self.value() == "soon":
+            return queryset.filter(reviewed_at__gt=cutoff, reviewed_at__lte=cutoff + dt.timedelta(days=30))
+        if self.value() == "current":
+            return queryset.filter(reviewed_at__gt=cutoff)
+        return queryset
+
+
+class ContentNoteFilter(admin.SimpleListFilter):
+    title = "content note"
+    parameter_name = "content_note"
+
+    def lookups(self, request, model_admin):
+        notes = set()
+        for values in model_admin.get_queryset(request).values_list("content_notes", flat=True):
+            notes.update(values or [])
+        return [(note, note) for note in sorted(notes)]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        # JSON containment is not available on SQLite; the notes lists are short.
+        ids = [pk for pk, notes in queryset.values_list("pk", "content_notes") if self.value() in (notes or [])]
+        return queryset.filter(pk__in=ids)
+
+
+class VisibleFilter(admin.SimpleListFilter):
+    title = "visible to readers"
+    parameter_name = "visible"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Visible now"), ("scheduled", "Scheduled"), ("no", "Not visible")]
+
+    def queryset(self, request, queryset):
+        visible = Article.objects.published().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=visible)
+        if self.value() == "scheduled":
+            return queryset.published_or_scheduled().exclude(pk__in=visible)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=visible)
+        return queryset

@@ -1,0 +1,105 @@
+"""The article form: optimistic locking and validation with clear messages."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from articles import services
+from articles.models import Article
+from intimacyhub.forms import UnixNewlinesForm
+
+
+def conflict_message(conflict):
+    """Return the HTML explaining a refused save: who saved, and what they changed."""
+    current = conflict.current
+    who = conflict.saved_by.get_username() if conflict.saved_by else "Someone else"
+    when = timezone.localtime(current.modified).strftime("%Y-%m-%d %H:%M")
+    if conflict.changes:
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong>: {}</li>",
+            (
+                (
+                    change.label,
+                    format_html("<pre class='conflict-diff'>{}</pre>", "\n".join(change.diff))
+                    if change.diff
+                    else format_html("“{}” → “{}”", change.before, change.after),
+                )
+                for change in conflict.changes
+            ),
+        )
+        changed = format_html("They changed:<ul>{}</ul>", items)
+    else:
+        changed = format_html(
+            "Their version is on <a href='{}' target='_blank' rel='noopener'>the site preview</a>.",
+            current.get_absolute_url(),
+        )
+    return format_html(
+        "Not saved: {} saved this article at {} while you were editing (version {} is now {}). {} "
+        "Your edits are still in the form below. Bring their changes into yours, or save again to "
+        "replace their version with yours.",
+        who,
+        when,
+        conflict.expected_version,
+        current.version,
+        changed,
+    )
+
+
+class ArticleAdminForm(UnixNewlinesForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    user = None  # set per request by ArticleAdmin.get_form
+
+    class Meta:
+        model = Article
+        fields = [
+            "title", "slug", "summary", "body", "status", "published_at", "updated_at", "author",
+            "reviewed_by", "reviewed_at", "content_notes",
+        ]  # fmt: skip
+        error_messages = {
+            "slug": {"unique": "Another article already uses this slug. Choose a different one."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Without it a save could not be checked against someone else's.
+            self.fields["expected_version"].initial = self.instance.version
+            self.fields["expected_version"].required = True
+        if "status" in self.fields and self.user is not None and not services.can_publish(self.user):
+            # A Writer's choices; a forged "published" fails validation as an invalid choice.
+            self.fields["status"].choices = [
+                (value, label) for value, label in Article.Status.choices if value != Article.Status.PUBLISHED
+            ]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        try:
+            services.check_slug_available(slug=slug, article=self.instance if self.instance.pk else None)
+        except ValidationError as exc:
+            if exc.code != "slug_taken":  # the unique check says that one
+                raise
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status", self.instance.status)
+        published_at = cleaned.get("published_at", self.instance.published_at)
+        if status == Article.Status.PUBLISHED and not published_at and "published_at" not in self.errors:
+            self.add_error(
+                "published_at" if "published_at" in self.fields else None,
+                "A published article needs a publication date: set one (a future date schedules it), "
+                "or save as draft and use the “Publish now” action.",
+            )
+        if self.instance.pk:
+            expected = cleaned.get("expected_version")
+            current = Article.objects.filter(pk=self.instance.pk).first()
+            if current is not None and expected is not None and current.version != expected:
+                conflict = services.ArticleConflict(current=current, expected_version=expected)
+                # The form now carries the current version: a second, deliberate save wins.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("expected_version")] = current.version
+                raise ValidationError(conflict_message(conflict), code="conflict")
+        return cleaned
