@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from articles import content_file, search
-from articles.content_file import ContentFileError, import_content
+from articles import search
+from articles.content_file import ContentFileError, import_content, render_pool
 from articles.models import Article, ArticleCondition, Citation, Quote
 from conditions.models import Condition
 
@@ -22,12 +22,12 @@ def pools(monkeypatch):
     """Count the worker pools an import starts."""
     started = []
 
-    class CountingPool(content_file.ProcessPoolExecutor):
+    class CountingPool(render_pool.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             started.append(kwargs.get("max_workers"))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(content_file, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", CountingPool)
     return started
 
 
@@ -102,7 +102,7 @@ TOO_DEEP = "- " * 3000 + "x"
 )
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_text_that_cannot_be_rendered_aborts_the_whole_import_with_its_line(broken, message, workers, pools):
-    assert content_file.PARALLEL_FROM <= 300
+    assert render_pool.PARALLEL_FROM <= 300
     with pytest.raises(ContentFileError) as failure:
         import_content(records(300, broken_at=250, broken=broken), workers=workers)
     assert pools == ([2] if workers == 2 else [])

@@ -8,8 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from articles import content_file
-from articles.content_file import import_content
+from articles.content_file import exporter, import_content
 from articles.models import Article, ArticleCondition, ArticleSlugRedirect, Quote, RelatedArticle
 from conditions.models import Condition
 from tests.factories import ArticleFactory, ConditionFactory
@@ -36,7 +35,7 @@ def write_meanwhile():
 
 def export_with_a_writer_in_the_middle(path):
     """Run `export_content path`; another connection commits once the conditions have been read."""
-    real = content_file.condition_record
+    real = exporter.condition_record
     calls = []
 
     def condition_record(condition):
@@ -45,7 +44,7 @@ def export_with_a_writer_in_the_middle(path):
         calls.append(condition.slug)
         return real(condition)
 
-    with mock.patch.object(content_file, "condition_record", condition_record):
+    with mock.patch.object(exporter, "condition_record", condition_record):
         call_command("export_content", str(path), stderr=io.StringIO())
     assert calls  # the writer really ran between the export's queries
     return path.read_bytes()
@@ -53,7 +52,7 @@ def export_with_a_writer_in_the_middle(path):
 
 def export_now():
     out = io.StringIO()
-    content_file.export(out)
+    exporter.export(out)
     return out.getvalue().encode()
 
 
@@ -83,7 +82,7 @@ def test_an_export_reads_one_moment_while_a_writer_commits_between_its_queries(t
 @pytest.mark.django_db(transaction=True)
 def test_the_export_transaction_is_read_only_on_postgresql(tmp_path):
     ArticleFactory(slug="one")
-    with mock.patch.object(content_file, "article_record", lambda article: Article.objects.update(title="x")):
+    with mock.patch.object(exporter, "article_record", lambda article: Article.objects.update(title="x")):
         with pytest.raises(Exception, match="read-only transaction"):
             call_command("export_content", str(tmp_path / "backup.jsonl"), stderr=io.StringIO())
     assert not (tmp_path / "backup.jsonl").exists()

@@ -1,0 +1,391 @@
+"""Import: a checked file written in one transaction, all or nothing, touching only what differs.
+
+Records are matched by slug; an article whose canonical record equals what
+export would write of the stored one is not touched. Writes are in bulk,
+so what must follow a write (search rows, related lists, the page cache
+generation, revisions) is asked for here, once for the file.
+"""
+
+import os
+from contextlib import closing
+from dataclasses import dataclass
+
+import reversion
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles import changes, search
+from articles.content_file.exporter import article_record, condition_record, export_queryset
+from articles.content_file.references import check_references
+from articles.content_file.render_pool import render_articles
+from articles.content_file.schema import BATCH, ContentFileError, ImportResult, Problem, canonical
+from articles.content_file.validate import parse
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleQuote,
+    ArticleSlugRedirect,
+    ArticleTag,
+    Author,
+    Citation,
+    Quote,
+    RelatedArticle,
+    Tag,
+)
+from articles.services import history_queryset, record_baseline
+from conditions.models import Condition
+
+
+def import_content(stream, *, dry_run=False, workers=None):
+    """Import a content file (a binary stream), all or nothing.
+
+    Raise ContentFileError when the file has problems; nothing is written then.
+    With `dry_run`, everything is checked and written inside a transaction
+    that is rolled back, so database constraints are checked too. `workers`
+    is how many processes render Markdown in a large import (default: one
+    per CPU; 1 renders in this process); the result is the same either way.
+    """
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    conditions, articles = parse(stream)
+    result = ImportResult()
+    try:
+        with transaction.atomic():
+            problems = check_references(conditions, articles)
+            if problems:
+                raise ContentFileError(problems)
+            with reversion.create_revision():
+                reversion.set_comment("Imported from a content file.")
+                with search.bulk():
+                    _write(conditions, articles, result, workers=workers)
+            if dry_run:
+                transaction.set_rollback(True)
+    except IntegrityError as exc:
+        raise ContentFileError([Problem(0, "", f"the database refused the import: {exc}")]) from exc
+    return result
+
+
+def _write(conditions, articles, result, *, workers=1):
+    # Saved one by one: the page cache's receiver re-indexes the articles
+    # of a renamed condition after the commit, before the new generation.
+    condition_ids = _write_conditions(conditions, result)
+    changed, stored, users = _changed_articles(articles, result)
+    if not changed:
+        return
+    needed_conditions = {c["slug"] for r in changed.values() for c in r["conditions"]} - set(condition_ids)
+    condition_ids.update(Condition.objects.filter(slug__in=needed_conditions).values_list("slug", "id"))
+    authors = _ensure_authors({r["author"] for r in changed.values() if r["author"]})
+    tags = _ensure_tags([t for r in changed.values() for t in r["tags"]])
+    quotes = _ensure_quotes([q for r in changed.values() for q in r["quotes"]])
+
+    existing = {slug: stored[slug].id for slug in changed if slug in stored}
+    now = timezone.now()
+    article_ids, notes_html = {}, {}
+    new_objects, updated_objects = [], []
+
+    def write_new():
+        # New articles are written batch by batch as their Markdown arrives,
+        # with their links and search rows, while the next batch renders.
+        Article.objects.bulk_create(new_objects)
+        batch = {a.slug: a.id for a in new_objects}
+        article_ids.update(batch)
+        _write_children({slug: changed[slug] for slug in batch}, article_ids, condition_ids, tags, quotes, notes_html)
+        search.index_articles(batch.values())
+        new_objects.clear()
+
+    with closing(render_articles(changed, articles, workers=workers)) as rendered:
+        for slug, record, body_html, note_html in rendered:
+            created_by_id, owner_username = _owner_link(record["owner"], users)
+            article = Article(
+                id=existing.get(slug),
+                slug=slug,
+                title=record["title"],
+                summary=record["summary"],
+                body=record["body"],
+                body_html=body_html,
+                status=record["status"],
+                published_at=record["published_at"],
+                updated_at=record["updated_at"],
+                author_id=authors.get(record["author"]),
+                reviewed_by=record["reviewed_by"],
+                reviewed_at=record["reviewed_at"],
+                content_notes=record["content_notes"],
+                created_by_id=created_by_id,
+                owner_username=owner_username,
+                # Published once, or it would have no old addresses: its address stays reserved.
+                ever_published=(slug in stored and stored[slug].ever_published)
+                or record["status"] == Article.Status.PUBLISHED
+                or bool(record["redirects"]),
+                created=now,
+                modified=now,
+            )
+            notes_html[slug] = note_html
+            (updated_objects if article.id else new_objects).append(article)
+            if len(new_objects) >= BATCH:
+                write_new()
+    if new_objects:
+        write_new()
+    if updated_objects:
+        update_fields = [
+            "title", "summary", "body", "body_html", "status", "published_at", "updated_at", "author",
+            "reviewed_by", "reviewed_at", "content_notes", "created_by", "owner_username", "ever_published",
+            "modified",
+        ]  # fmt: skip
+        record_baseline(article_ids=[a.id for a in updated_objects])
+        visible_before = []
+        for start in range(0, len(updated_objects), BATCH):
+            chunk = [a.id for a in updated_objects[start : start + BATCH]]
+            visible_before += Article.objects.published_or_scheduled().filter(id__in=chunk).values_list("id", flat=True)
+        # Bulk writes send no signals: what follows them is asked for here, once for the file.
+        changes.articles_written([a.id for a in updated_objects], visible_before=visible_before, indexed=True)
+        Article.objects.bulk_update(updated_objects, update_fields, batch_size=BATCH)
+        ids = [a.id for a in updated_objects]
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            Article.objects.filter(id__in=chunk).update(version=F("version") + 1)
+            for model in (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle):
+                model.objects.filter(article_id__in=chunk).delete()
+        article_ids.update((a.slug, a.id) for a in updated_objects)
+        updated = {a.slug: changed[a.slug] for a in updated_objects}
+        _write_children(updated, article_ids, condition_ids, tags, quotes, notes_html)
+
+    wanted = {s for r in changed.values() for s in r["related"]} - set(article_ids)
+    wanted_list = list(wanted)
+    for start in range(0, len(wanted_list), BATCH):
+        article_ids.update(
+            Article.objects.filter(slug__in=wanted_list[start : start + BATCH]).values_list("slug", "id")
+        )
+    _write_related(changed, article_ids)
+    ArticleSlugRedirect.objects.bulk_create(
+        [
+            ArticleSlugRedirect(old_slug=old, article_id=article_ids[slug])
+            for slug, record in changed.items()
+            for old in record["redirects"]
+            if slug not in stored or old not in stored[slug].redirects
+        ],
+        batch_size=BATCH,
+    )
+    # An updated article keeps a revision, as an admin save does, so the
+    # import shows in its history and can be undone. A new one needs none
+    # yet: its first edit records the imported state (services.record_baseline).
+    updated_ids = [a.id for a in updated_objects]
+    for start in range(0, len(updated_ids), BATCH):
+        for article in history_queryset().filter(id__in=updated_ids[start : start + BATCH]):
+            reversion.add_to_revision(article)
+    # New articles were indexed batch by batch above. Related lists and the
+    # page cache follow on commit (never after a dry run's rollback).
+    if updated_ids:
+        search.index_articles(updated_ids)
+    changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
+
+
+def _write_conditions(conditions, result):
+    stored = {c.slug: c for c in Condition.objects.filter(slug__in=list(conditions))}
+    ids = {}
+    for slug, (_line, record) in conditions.items():
+        condition = stored.get(slug)
+        if condition is not None and condition_record(condition) == canonical(record, "condition"):
+            result.unchanged["condition"] += 1
+        else:
+            if condition is None:
+                condition = Condition(slug=slug)
+                result.created["condition"] += 1
+            else:
+                result.updated["condition"] += 1
+                if condition.name != record["name"]:
+                    result.renamed_conditions.add(slug)
+            for name in ("name", "aliases", "summary", "body"):
+                setattr(condition, name, record[name])
+            condition.save()
+        ids[slug] = condition.id
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What an import needs of an article already on the site, beyond its record."""
+
+    id: int
+    record: dict
+    created_by_id: int | None
+    owner_username: str
+    ever_published: bool
+    redirects: frozenset
+
+
+def _changed_articles(articles, result):
+    """Return (slug -> record, slug -> _Stored, username -> user id) for the articles that are new or differ.
+
+    An article's old addresses are only ever added to (they are reserved
+    forever), and a record without `owner` keeps the owner stored (a v1
+    file must not take writers' drafts away from them); the records
+    returned for updated articles say so.
+    """
+    slugs = list(articles)
+    stored = {}
+    for start in range(0, len(slugs), BATCH):
+        # Lock the rows first: an admin save waits for the import, then finds
+        # its version stale instead of being overwritten (or overwriting).
+        list(Article.objects.select_for_update().filter(slug__in=slugs[start : start + BATCH]).values_list("id"))
+        for article in export_queryset().filter(slug__in=slugs[start : start + BATCH]):
+            stored[article.slug] = _Stored(
+                id=article.id,
+                record=article_record(article),
+                created_by_id=article.created_by_id,
+                owner_username=article.owner_username,
+                ever_published=article.ever_published,
+                redirects=frozenset(r.old_slug for r in article.slug_redirects.all()),
+            )
+    merged = {}
+    for slug, (_line, record) in articles.items():
+        before = stored.get(slug)
+        if before is None:
+            merged[slug] = record
+        else:
+            merged[slug] = dict(
+                record,
+                redirects=sorted(before.redirects | set(record["redirects"])),
+                owner=record["owner"] or before.record.get("owner", ""),
+            )
+    users = _user_ids({r["owner"] for r in merged.values() if r["owner"]})
+    for line, record in articles.values():
+        if record["owner"] and record["owner"] not in users:
+            result.warnings.append(
+                Problem(
+                    line,
+                    "owner",
+                    f"no account {record['owner']!r} on this site: the article is kept with no owner "
+                    "(editors may edit it) and the name is kept for the next export; an import links it "
+                    "once the account exists",
+                )
+            )
+    changed = {}
+    for slug, record in merged.items():
+        before = stored.get(slug)
+        if before is None:
+            result.created["article"] += 1
+            changed[slug] = record
+        elif before.record != canonical(record, "article") or _owner_link(record["owner"], users) != (
+            before.created_by_id,
+            before.owner_username,
+        ):
+            result.updated["article"] += 1
+            changed[slug] = record
+        else:
+            result.unchanged["article"] += 1
+    return changed, stored, users
+
+
+def _user_ids(usernames):
+    User = get_user_model()
+    name = User.USERNAME_FIELD
+    found = {}
+    usernames = list(usernames)
+    for start in range(0, len(usernames), BATCH):
+        found.update(User.objects.filter(**{f"{name}__in": usernames[start : start + BATCH]}).values_list(name, "pk"))
+    return found
+
+
+def _owner_link(owner, users):
+    """Return (created_by_id, owner_username) for an article owned by the username `owner`."""
+    if owner in users:
+        return users[owner], ""
+    return None, owner
+
+
+def _ensure_authors(names):
+    authors = dict(Author.objects.filter(name__in=names).values_list("name", "id"))
+    missing = sorted(names - set(authors))
+    if missing:
+        taken = set(Author.objects.values_list("slug", flat=True))
+        new = []
+        for name in missing:
+            base = slugify(name)[:190] or "author"
+            slug, n = base, 2
+            while slug in taken:
+                slug, n = f"{base}-{n}", n + 1
+            taken.add(slug)
+            new.append(Author(name=name, slug=slug))
+        Author.objects.bulk_create(new)
+        authors.update(Author.objects.filter(name__in=missing).values_list("name", "id"))
+    return authors
+
+
+def _ensure_tags(names):
+    """Return tag slug -> id, creating tags as needed; the first spelling seen names a new tag."""
+    wanted = {}
+    for name in names:
+        wanted.setdefault(slugify(name, allow_unicode=True), name)
+    tags = dict(Tag.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
+    missing = [Tag(slug=slug, name=name) for slug, name in wanted.items() if slug not in tags]
+    if missing:
+        Tag.objects.bulk_create(missing)
+        tags.update(Tag.objects.filter(slug__in=[t.slug for t in missing]).values_list("slug", "id"))
+    return tags
+
+
+def _ensure_quotes(quotes):
+    """Return fingerprint -> id, creating quotes and updating their source as needed."""
+    wanted = {}
+    for quote in quotes:
+        wanted.setdefault(Quote.fingerprint_for(quote["text"], quote["attribution"]), quote)
+    stored = {}
+    keys = list(wanted)
+    for start in range(0, len(keys), BATCH):
+        stored.update({q.fingerprint: q for q in Quote.objects.filter(fingerprint__in=keys[start : start + BATCH])})
+    missing = []
+    for fingerprint, quote in wanted.items():
+        if fingerprint not in stored:
+            missing.append(Quote(fingerprint=fingerprint, **quote))
+        elif stored[fingerprint].source != quote["source"]:
+            stored[fingerprint].source = quote["source"]
+            stored[fingerprint].save(update_fields=["source"])
+    Quote.objects.bulk_create(missing)
+    ids = {fingerprint: q.id for fingerprint, q in stored.items()}
+    ids.update(Quote.objects.filter(fingerprint__in=[q.fingerprint for q in missing]).values_list("fingerprint", "id"))
+    return ids
+
+
+def _write_children(records, article_ids, condition_ids, tags, quotes, notes_html):
+    """Write the condition links, citations, quotes and tags of these articles (not their related posts)."""
+    condition_links, citations, quote_links, tag_links = [], [], [], []
+    for slug, record in records.items():
+        article_id = article_ids[slug]
+        for position, link in enumerate(record["conditions"]):
+            condition_links.append(
+                ArticleCondition(
+                    article_id=article_id,
+                    condition_id=condition_ids[link["slug"]],
+                    position=position,
+                    note=link["note"],
+                    note_html=notes_html[slug][position],
+                )
+            )
+        for position, citation in enumerate(record["citations"]):
+            citations.append(Citation(article_id=article_id, position=position, **citation))
+        for position, quote in enumerate(record["quotes"]):
+            fingerprint = Quote.fingerprint_for(quote["text"], quote["attribution"])
+            quote_links.append(ArticleQuote(article_id=article_id, quote_id=quotes[fingerprint], position=position))
+        for position, name in enumerate(record["tags"]):
+            tag_id = tags[slugify(name, allow_unicode=True)]
+            tag_links.append(ArticleTag(article_id=article_id, tag_id=tag_id, position=position))
+    for model, objects in (
+        (ArticleCondition, condition_links),
+        (Citation, citations),
+        (ArticleQuote, quote_links),
+        (ArticleTag, tag_links),
+    ):
+        model.objects.bulk_create(objects, batch_size=BATCH)
+
+
+def _write_related(records, article_ids):
+    """Write the pinned related posts; after every article of the import has an id."""
+    related_links = [
+        RelatedArticle(article_id=article_ids[slug], related_id=article_ids[related], position=position)
+        for slug, record in records.items()
+        for position, related in enumerate(record["related"])
+    ]
+    RelatedArticle.objects.bulk_create(related_links, batch_size=BATCH)

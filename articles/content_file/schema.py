@@ -1,0 +1,119 @@
+"""The content file's shape: its record types and fields, their limits, and the canonical record.
+
+The field lists are the contract's order, which export keeps. Length limits
+are the models' own where a field is stored in one (what the database would
+refuse anyway, said with the line and field instead).
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from articles.models import Article, ArticleSlugRedirect, Author, Citation, Quote, Tag
+from conditions.models import SLUG_PATTERN, Condition
+
+# The models' own slug rule (the database checks the same pattern).
+SLUG_RE = re.compile(SLUG_PATTERN)
+CITATION_KEY_RE = re.compile(r"[^\]\s]{1,100}")
+URL_RE = re.compile(r"https?://[^\s]+", re.IGNORECASE)
+STATUSES = ("draft", "review", "published")
+BATCH = 500
+
+CONDITION_FIELDS = ("type", "slug", "name", "aliases", "summary", "body")
+ARTICLE_FIELDS = (
+    "type", "slug", "title", "summary", "body", "status", "published_at", "updated_at", "author",
+    "reviewed_by", "reviewed_at", "tags", "content_notes", "conditions", "citations", "quotes", "related",
+    "redirects", "owner",
+)  # fmt: skip
+CITATION_FIELDS = ("key", "source", "title", "url", "published", "excerpt")
+QUOTE_FIELDS = ("text", "attribution", "source")
+
+
+def _max_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
+# The longest value each field may have: the model field's max_length where
+# the value is stored in one. Aliases and content notes are strings in a
+# JSON list, which no model field limits; the file's limit is its own.
+CONDITION_MAX = {
+    "slug": _max_length(Condition, "slug"),
+    "name": _max_length(Condition, "name"),
+    "alias": 120,
+}
+ARTICLE_MAX = {
+    "slug": _max_length(Article, "slug"),
+    "title": _max_length(Article, "title"),
+    "author": _max_length(Author, "name"),
+    "reviewed_by": _max_length(Article, "reviewed_by"),
+    "tag": _max_length(Tag, "name"),
+    "content_note": 100,
+    "related": _max_length(Article, "slug"),
+    "redirect": _max_length(ArticleSlugRedirect, "old_slug"),
+    "owner": _max_length(Article, "owner_username"),
+}
+CITATION_MAX = {name: _max_length(Citation, name) for name in CITATION_FIELDS}  # excerpt: a TextField, None
+QUOTE_MAX = {"attribution": _max_length(Quote, "attribution"), "source": _max_length(Quote, "source")}
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self):
+        where = f"line {self.line}" if self.line else "file"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ContentFileError(Exception):
+    """The file cannot be imported; `problems` says where and why."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:50])
+        more = f"\n… and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s); nothing was imported.\n{shown}{more}")
+
+
+@dataclass
+class ImportResult:
+    created: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
+    updated: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
+    unchanged: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
+    renamed_conditions: set = field(default_factory=set)
+    # Problems that do not stop the import (an owner with no account here).
+    warnings: list = field(default_factory=list)
+
+    def __str__(self):
+        parts = []
+        for kind in ("condition", "article"):
+            parts.append(
+                f"{kind}s: {self.created[kind]} created, {self.updated[kind]} updated, {self.unchanged[kind]} unchanged"
+            )
+        return "; ".join(parts)
+
+
+def iso(value):
+    return value.astimezone(dt.UTC).isoformat() if value else None
+
+
+def compact(record, fields):
+    """Keep `fields` in order, dropping empty optional values."""
+    return {name: record[name] for name in fields if name in record and record[name] not in (None, "", [])}
+
+
+def canonical(record, kind):
+    """Return the record as export would write it, to compare with what is stored."""
+    record = dict(record, type=kind)
+    if kind == "condition":
+        return compact(record, CONDITION_FIELDS)
+    record["published_at"] = iso(record["published_at"])
+    record["updated_at"] = iso(record["updated_at"])
+    record["reviewed_at"] = record["reviewed_at"].isoformat() if record["reviewed_at"] else None
+    record["conditions"] = [compact(c, ("slug", "note")) for c in record["conditions"]]
+    record["citations"] = [compact(c, CITATION_FIELDS) for c in record["citations"]]
+    record["quotes"] = [compact(q, QUOTE_FIELDS) for q in record["quotes"]]
+    record["redirects"] = sorted(record["redirects"])
+    return compact(record, ARTICLE_FIELDS)
