@@ -77,29 +77,31 @@ class ArticleListView(ArticleListMixin, ListView):
     page_cache_params = KeysetPaginationMixin.page_cache_params | {name: FILTER_VALUE_RE for name in filter_names}
 
     @staticmethod
-    def filter_choices():
-        """What each filter may name: a tag or an author only once something of theirs is published.
+    def filter_choices(name):
+        """What filter `name` may name: a tag or an author only once something of theirs is published.
 
         As on their own pages (/tags/<slug>/, /authors/<slug>/): a filter
         that answered for a name known only from drafts or scheduled articles
         would confirm it exists behind the scenes, and the title would show it.
+        Built only for a filter the request uses: most archive pages use none.
         """
+        if name == "condition":
+            return Condition.objects.all()
         published = Article.objects.published()
-        return {
-            "condition": Condition.objects.all(),
-            "tag": Tag.objects.filter(Exists(published.filter(tag_links__tag=OuterRef("pk")))),
-            "author": Author.objects.filter(Exists(published.filter(author=OuterRef("pk")))),
-        }
+        if name == "tag":
+            return Tag.objects.filter(Exists(published.filter(tag_links__tag=OuterRef("pk"))))
+        return Author.objects.filter(Exists(published.filter(author=OuterRef("pk"))))
 
     def get_queryset(self):
         queryset = self.published_articles()
         self.active_filters = {}
-        for name, choices in self.filter_choices().items():
+        for name in self.filter_names:
             value = self.request.GET.get(name)
             if not value:
                 continue
             if not FILTER_VALUE_RE.fullmatch(value):  # e.g. a NUL byte, which PostgreSQL cannot compare
                 raise Http404("No such filter.")
+            choices = self.filter_choices(name)
             self.active_filters[name] = get_object_or_404(choices.only("slug", "name"), slug=value)
         if condition := self.active_filters.get("condition"):
             queryset = queryset.filter(condition_links__condition=condition)

@@ -6,8 +6,9 @@
 A throwaway PostgreSQL cluster, migrate, the 1,000-article corpus, then
 gunicorn (2 sync workers, production settings, page cache on, each worker's
 own memory cache) on 127.0.0.1. Readers (threads, no cookies) cycle over 40
-public pages (home, archive, articles, conditions) and count the answers'
-Cache-Status: first for --seconds with no writer, then for --seconds while a
+public pages (home, archive, articles, conditions); where each answer came
+from is read from the server's log (no response says it: a reader must not
+learn what others read), first for --seconds with no writer, then for --seconds while a
 writer process saves a draft through articles.services.article_save (what
 the admin's form does) every --every seconds. A draft is invisible to
 readers, so every miss it causes is a cache flushed for nothing. Prints a
@@ -17,6 +18,7 @@ worktree (another commit's code) for a before/after comparison.
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -79,10 +81,7 @@ def read_pages(port, pages, until, counts, lock):
             conn.request("GET", pages[i % len(pages)])
             response = conn.getresponse()
             response.read()
-            status = response.getheader("Cache-Status", "")
-            kind = "hit" if status.endswith("; hit") else "miss" if "miss" in status else "bypass"
-            if response.status != 200:
-                kind = f"status {response.status}"
+            kind = "answered" if response.status == 200 else f"status {response.status}"
         except OSError as exc:
             kind = f"error {type(exc).__name__}"
         finally:
@@ -92,7 +91,23 @@ def read_pages(port, pages, until, counts, lock):
         i += 1
 
 
-def phase(port, pages, readers, seconds):
+CACHE_LINE = re.compile(r"page cache (hit|fwd=miss|fwd=bypass)\b")
+
+
+def cache_outcomes(logfile, offset):
+    """Count the page cache's DEBUG lines (hit, miss, bypass) the server logged after `offset`."""
+    counts = {}
+    with open(logfile, encoding="utf-8", errors="replace") as lines:
+        lines.seek(offset)
+        for line in lines:
+            if match := CACHE_LINE.search(line):
+                kind = match.group(1).removeprefix("fwd=")
+                counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def phase(port, pages, readers, seconds, logfile):
+    offset = logfile.stat().st_size
     counts, lock = {}, threading.Lock()
     until = time.time() + seconds
     threads = [
@@ -103,8 +118,16 @@ def phase(port, pages, readers, seconds):
         thread.start()
     for thread in threads:
         thread.join()
+    time.sleep(0.5)  # let the workers' last log lines reach the file
     total = sum(counts.values())
-    return {"requests": total, "counts": counts, "hit_rate": round(counts.get("hit", 0) / max(1, total), 3)}
+    cache = cache_outcomes(logfile, offset)
+    served = sum(cache.values())
+    return {
+        "requests": total,
+        "answers": counts,
+        "cache": cache,
+        "hit_rate": round(cache.get("hit", 0) / max(1, served), 3),
+    }
 
 
 def main():
@@ -118,7 +141,7 @@ def main():
     pg, server = Postgres(), None
     try:
         log("starting PostgreSQL")
-        env = production_env(pg.start(), page_cache=True)
+        env = dict(production_env(pg.start(), page_cache=True), INTIMACYHUB_PAGE_CACHE_LOG_LEVEL="DEBUG")
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         log("importing the 1,000-article corpus")
@@ -127,7 +150,8 @@ def main():
         port = free_port()
         server = start_gunicorn(env, logs, "draft-saves", port=port, workers=2)
         log(f"readers alone for {args.seconds:.0f} s")
-        quiet = phase(port, setup["pages"], args.readers, args.seconds)
+        logfile = logs / "gunicorn-draft-saves.log"
+        quiet = phase(port, setup["pages"], args.readers, args.seconds, logfile)
         log(f"readers while a draft is saved every {args.every} s, for {args.seconds:.0f} s")
         writer = subprocess.Popen(
             [str(PY), "manage.py", "shell", "-c", WRITER_SCRIPT],
@@ -137,7 +161,7 @@ def main():
             stderr=subprocess.PIPE,
             text=True,
         )
-        busy = phase(port, setup["pages"], args.readers, args.seconds)
+        busy = phase(port, setup["pages"], args.readers, args.seconds, logfile)
         out, err = writer.communicate(timeout=120)
         if writer.returncode != 0:
             raise RuntimeError(f"the writer failed: {err[-2000:]}")

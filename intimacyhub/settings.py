@@ -360,4 +360,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # Where each page came from (hit, miss, bypass) never goes in a response
+    # (pagecache/cache.py); INTIMACYHUB_PAGE_CACHE_LOG_LEVEL=DEBUG logs it, path only.
+    "loggers": {
+        "pagecache.cache": {"level": os.environ.get("INTIMACYHUB_PAGE_CACHE_LOG_LEVEL", "WARNING")},
+    },
 }
