@@ -39,11 +39,6 @@ class ArticleSlugRedirectAdmin(ReadOnlyAdmin):
     def leads_to(self, obj):
         return obj.article_title if obj.article_title is not None else f"(deleted article #{obj.article_id})"
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "article":
-            kwargs["queryset"] = articles_visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
