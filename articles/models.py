@@ -369,20 +369,3 @@ class RelatedArticle(models.Model):
 for _part in (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle):
     reversion.register(_part)
 reversion.register(Article, follow=("condition_links", "citations", "quote_links", "tag_links", "related_links"))
-
-
-class ArchiveAnchor(models.Model):
-    """Every ANCHOR_EVERY-th article of the archive's newest-first order, so a
-    deep `?page=N` seeks from the nearest anchor instead of skipping rows.
-
-    Rebuilt whenever content changes (articles/archive_anchors.py); valid only
-    while `token` is the current content generation's.
-    """
-
-    position = models.PositiveIntegerField(primary_key=True)
-    published_at = models.DateTimeField()
-    article_id = models.BigIntegerField()
-    token = models.BigIntegerField()
-
-    def __str__(self):
-        return f"archive anchor {self.position}"

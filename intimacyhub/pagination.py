@@ -15,8 +15,9 @@ Every reader-facing article list is ordered newest first by
   are `?page=0`, `-1`, `abc` or a twenty-digit number (rejected before any
   query), never a 500.
 
-The module lives in the project package because both `articles` and
-`conditions` list articles, and `conditions` must not import `articles`.
+The module lives in the utility package, which imports no app: the keyset
+predicates are the one way any list or query here (the reader's pages, its
+archive anchors, an article's previous and next) says "older" or "newer".
 """
 
 import datetime as dt
@@ -53,13 +54,16 @@ def decode_cursor(value):
     return when, int(match[2])
 
 
-def older_than(when, pk):
-    """Rows after (`when`, `pk`) in newest-first order.
+def older_than(when, pk, *, inclusive=False):
+    """Rows after (`when`, `pk`) in newest-first order; with `inclusive`, that row too.
 
     The plain range on `published_at` comes first so the database can seek the
     (status, published_at, id) index; the OR only settles ties on `when`.
+    `when` may be an expression (a subquery for the row's own date), so a
+    compiled query need not take a date parameter.
     """
-    return Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=pk))
+    same_date = Q(pk__lte=pk) if inclusive else Q(pk__lt=pk)
+    return Q(published_at__lte=when) & (Q(published_at__lt=when) | same_date)
 
 
 def newer_than(when, pk):

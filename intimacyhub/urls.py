@@ -7,11 +7,11 @@ from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
 from articles.roles import may_upload_images
-from articles.sitemaps import sitemaps
-from articles.views import RobotsView
 from intimacyhub.cacheable import PAGE_NUMBER, cacheable
 from intimacyhub.uploads import SafeImageUploadView
 from intimacyhub.views import healthz
+from reader.sitemaps import sitemaps
+from reader.views import RobotsView
 
 # django-markdownx's own URLs are open to anyone; the editor's preview and
 # uploads are for signed-in staff only, and uploads accept raster images only.
@@ -30,7 +30,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("markdownx/", include(markdownx_urls)),
-    path("conditions/", include("conditions.urls")),
+    path("conditions/", include("reader.condition_urls")),
     path(
         "sitemap.xml",
         cacheable()(sitemap_views.index),
@@ -45,7 +45,7 @@ urlpatterns = [
     ),
     path("robots.txt", RobotsView.as_view(), name="robots"),
     path("search/", include("articles.search.urls")),
-    path("", include("articles.urls")),
+    path("", include("reader.urls")),
 ]
 
 # Development only (static() is empty without DEBUG): in production the web

@@ -32,10 +32,12 @@ What keeps this exact:
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce, Mod, Now, RowNumber
 
-from articles.models import ArchiveAnchor, Article
-from articles.page_queries import CARD_FIELDS, article_with_author
+from articles.models import Article
 from intimacyhub.compiled import CompiledQuery
+from intimacyhub.pagination import older_than
 from pagecache.models import ContentGeneration
+from reader.models import ArchiveAnchor
+from reader.selectors import CARD_FIELDS, article_with_author
 
 ANCHOR_EVERY = 24
 
@@ -96,7 +98,7 @@ def _rows_from(skip, limit):
             visible = ExpressionWrapper(Q(published_at__lte=Now()), output_field=BooleanField())
             return (
                 Article.objects.published_or_scheduled()
-                .filter(Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lte=pk)))
+                .filter(older_than(when, pk, inclusive=True))
                 .order_by("-published_at", "-id")
                 .values_list(*CARD_FIELDS, "author__id", "author__name", "author__slug", visible)[skip : skip + limit]
             )

@@ -1,11 +1,12 @@
-"""The data of the two busiest pages, the article page and the home page, in precompiled SQL.
+"""The read queries behind the reader's pages: what a view asks for, it asks here.
 
-The article page is the page readers land on most, and it showed most of
-what an article links to: its author, conditions, citations, quotes, tags,
-related posts, the recent posts, and previous and next. Written as ordinary
-querysets that took ten queries and about six milliseconds of ORM work a
-request. Here each query is still written with the ORM (the visibility rule
-is still `Article.objects.published()`), but compiled once per process
+The busiest pages run precompiled SQL. The article page is the page readers
+land on most, and it showed most of what an article links to: its author,
+conditions, citations, quotes, tags, related posts, the recent posts, and
+previous and next. Written as ordinary querysets that took ten queries and
+about six milliseconds of ORM work a request. Here each query is still
+written with the ORM (the visibility rule is still
+`Article.objects.published()`), but compiled once per process
 (`intimacyhub.compiled`), so a request only runs SQL:
 
 1. the article and its author, by slug (readers' path; staff previews load
@@ -16,16 +17,19 @@ is still `Article.objects.published()`), but compiled once per process
    (`Article.related_ids`), all through `published()`.
 
 The home page's three queries (newest articles, conditions, the featured
-quote) take no parameters at all.
+quote) take no parameters at all; a condition page's own two (the condition,
+its notes on the page's articles) take the slug and the page's ids. The
+quotes page's articles, one query a page, come last.
 """
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
 from articles.related import RELATED_CANDIDATES, in_stored_order, stored_ids
 from conditions.models import Condition
 from intimacyhub.compiled import CompiledQuery
+from intimacyhub.pagination import newer_than, older_than
 
 RECENT_ARTICLES = 5
 RELATED_ARTICLES = 4
@@ -90,8 +94,8 @@ def _neighbour_rows(pk, *related):
     walks = [
         others[:RECENT_ARTICLES],
         # Previous and next in (published_at, id) order, seeking the date index.
-        others.filter(Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=pk)))[:1],
-        others.filter(Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=pk))).reverse()[:1],
+        others.filter(older_than(when, pk))[:1],
+        others.filter(newer_than(when, pk)).reverse()[:1],
     ]
     # Each sliced walk is wrapped in `pk IN (...)`: SQLite refuses LIMIT
     # directly inside a compound statement.
@@ -211,3 +215,66 @@ def home(*, using=DEFAULT_DB_ALIAS):
         featured.quote = Quote(text=text, attribution=attribution, source=source)
         featured.article = Article(slug=slug, title=title)
     return {"articles": articles, "conditions": conditions, "featured_quote": featured}
+
+
+CONDITION_PAGE_SIZE = 12
+_CONDITION_FIELDS = [f.attname for f in Condition._meta.concrete_fields]
+_CONDITION = CompiledQuery(lambda slug: Condition.objects.filter(slug=slug).values_list(*_CONDITION_FIELDS), (str,))
+_CONDITION_NOTES = CompiledQuery(
+    lambda condition_id, *article_ids: ArticleCondition.objects.filter(
+        condition_id=condition_id, article_id__in=article_ids
+    ).values_list("article_id", "note_html"),
+    (int,) * (1 + CONDITION_PAGE_SIZE),
+)
+
+
+def condition(slug, *, using=DEFAULT_DB_ALIAS):
+    """Return the condition with this slug, or None."""
+    rows = _CONDITION.rows(slug, using=using)
+    return Condition.from_db(using, _CONDITION_FIELDS, rows[0]) if rows else None
+
+
+def condition_notes(condition, articles, *, using=DEFAULT_DB_ALIAS):
+    """Map the pk of each of `articles` (a condition page's, at most CONDITION_PAGE_SIZE) to its note on `condition`."""
+    ids = [a.pk for a in articles][:CONDITION_PAGE_SIZE]
+    slots = ids + [0] * (CONDITION_PAGE_SIZE - len(ids))  # 0 is no article's id
+    return dict(_CONDITION_NOTES.rows(condition.pk, *slots, using=using))
+
+
+ARTICLES_PER_QUOTE = 5
+
+
+def newest_featuring(quotes):
+    """Map each quote's pk to (its newest ARTICLES_PER_QUOTE published articles, whether there are more).
+
+    One query for the page, however many articles feature a quote: for each
+    quote an index walk that stops after ARTICLES_PER_QUOTE + 1 articles,
+    joined with UNION ALL. (Each sliced walk sits inside `pk IN (...)`
+    because SQLite refuses LIMIT directly inside a compound statement.)
+    """
+    if not quotes:
+        return {}
+    published = Article.objects.published()
+    walks = [
+        Article.objects.filter(pk__in=published.filter(quote_links__quote=quote).values("pk")[: ARTICLES_PER_QUOTE + 1])
+        .order_by()
+        .values("pk")
+        for quote in quotes
+    ]
+    # An article among one quote's newest that also features another quote
+    # shows up for both; for the other quote it is older than that quote's
+    # own newest few, so it never displaces them.
+    links = (
+        ArticleQuote.objects.filter(
+            quote__in=[quote.pk for quote in quotes], article__in=walks[0].union(*walks[1:], all=True)
+        )
+        .select_related("article")
+        .only("quote_id", "article__slug", "article__title", "article__published_at")
+        .order_by("quote_id", "-article__published_at", "-article_id")
+    )
+    featuring = {}
+    for link in links:
+        featuring.setdefault(link.quote_id, []).append(link.article)
+    return {
+        pk: (articles[:ARTICLES_PER_QUOTE], len(articles) > ARTICLES_PER_QUOTE) for pk, articles in featuring.items()
+    }

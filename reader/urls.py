@@ -1,6 +1,14 @@
+"""The reader site's URLs, under the "articles" namespace.
+
+The namespace is the one these pages have always had (`articles:detail`,
+`articles:list`, ...): every template, test and the admin's share link
+reverse those names, so moving the pages to the reader app renames nothing.
+The condition pages keep theirs in reader/condition_urls.py.
+"""
+
 from django.urls import path, register_converter
 
-from articles import feeds, previews, views
+from reader import feeds, previews, views
 
 
 class YearConverter:
@@ -53,8 +61,8 @@ urlpatterns = [
     path("quotes/", views.QuoteListView.as_view(), name="quotes"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
-    # Under /conditions/ but here: the feed lists articles, and `conditions`
-    # does not import `articles`.
+    # Under /conditions/ but here: it has always been named
+    # "articles:condition_feed".
     path("conditions/<slug:slug>/feed/", feeds.ConditionFeed(), name="condition_feed"),
     path("preview/<str:token>/", previews.SharePreviewView.as_view(), name="share_preview"),
 ]

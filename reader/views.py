@@ -15,20 +15,19 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles import archive_anchors, page_queries
-from articles.models import Article, ArticleQuote, Author, Quote, Tag
-from articles.redirects import SlugRedirectMixin
+from articles.models import Article, Author, Quote, Tag
 from articles.roles import articles_visible_to
-from articles.structured_data import article_json_ld
 from conditions.models import Condition
 from intimacyhub.cacheable import PAGE_NUMBER
 from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
+from reader import archive_anchors, selectors
+from reader.redirects import SlugRedirectMixin
+from reader.structured_data import article_json_ld
 
 ARCHIVE_PAGE_SIZE = 12
 # Condition and author slugs are ASCII, tag slugs may be in any script.
 FILTER_VALUE_RE = re.compile(r"[-\w]{1,200}")
 QUOTES_PAGE_SIZE = 20
-ARTICLES_PER_QUOTE = 5
 
 
 class PublishedArticlesMixin:
@@ -64,7 +63,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(page_queries.home())
+        context.update(selectors.home())
         context["page_description"] = "Calm, sourced writing on intimacy and mental health."
         return context
 
@@ -186,9 +185,9 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
 
     def get_object(self, queryset=None):
         if queryset is None and not self.request.user.is_staff:
-            # Readers: the precompiled query (page_queries.py), the same
+            # Readers: the precompiled query (selectors.py), the same
             # published() rule. (The share preview has its own get_object.)
-            article = page_queries.published_article(self.kwargs["slug"])
+            article = selectors.published_article(self.kwargs["slug"])
             if article is None:
                 raise Http404("No such article.")
             return article
@@ -205,8 +204,8 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         context["is_preview"] = (
             self.request.user.is_staff and not Article.objects.published().filter(pk=article.pk).exists()
         )
-        context.update(page_queries.neighbours(article))
-        parts = page_queries.article_parts(article)
+        context.update(selectors.neighbours(article))
+        parts = selectors.article_parts(article)
         context.update(parts)
         condition_links, citations = parts["condition_links"], parts["citations"]
         canonical_url = self.request.build_absolute_uri(article.get_absolute_url())
@@ -222,12 +221,21 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         )
         return context
 
+    def is_private(self, context):
+        """Whether this response is for its viewer alone: a preview of what readers cannot see."""
+        return context["is_preview"]
+
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        if context["is_preview"]:
-            add_never_cache_headers(response)
-            response["X-Robots-Tag"] = "noindex, nofollow"
+        if self.is_private(context):
+            never_cache_nor_index(response)
         return response
+
+
+def never_cache_nor_index(response):
+    """Mark a preview's response: no cache may keep it and no search engine may index it or follow its links."""
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
 
 
 class AuthorDetailView(ArticleListMixin, ListView):
@@ -278,7 +286,7 @@ class QuoteListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         quotes = list(context["quotes"])
-        featuring = _newest_featuring(quotes)
+        featuring = selectors.newest_featuring(quotes)
         context["quote_entries"] = [(quote, *featuring.get(quote.pk, ([], False))) for quote in quotes]
         page = context["page_obj"]
         number = page.number
@@ -290,42 +298,6 @@ class QuoteListView(ListView):
         context["page_title"] = "Quotes" if number == 1 else f"Quotes, page {number}"
         context["page_description"] = "Quotes featured in our articles, with the articles that feature them."
         return context
-
-
-def _newest_featuring(quotes):
-    """Map each quote's pk to (its newest ARTICLES_PER_QUOTE published articles, whether there are more).
-
-    One query for the page, however many articles feature a quote: for each
-    quote an index walk that stops after ARTICLES_PER_QUOTE + 1 articles,
-    joined with UNION ALL. (Each sliced walk sits inside `pk IN (...)`
-    because SQLite refuses LIMIT directly inside a compound statement.)
-    """
-    if not quotes:
-        return {}
-    published = Article.objects.published()
-    walks = [
-        Article.objects.filter(pk__in=published.filter(quote_links__quote=quote).values("pk")[: ARTICLES_PER_QUOTE + 1])
-        .order_by()
-        .values("pk")
-        for quote in quotes
-    ]
-    # An article among one quote's newest that also features another quote
-    # shows up for both; for the other quote it is older than that quote's
-    # own newest few, so it never displaces them.
-    links = (
-        ArticleQuote.objects.filter(
-            quote__in=[quote.pk for quote in quotes], article__in=walks[0].union(*walks[1:], all=True)
-        )
-        .select_related("article")
-        .only("quote_id", "article__slug", "article__title", "article__published_at")
-        .order_by("quote_id", "-article__published_at", "-article_id")
-    )
-    featuring = {}
-    for link in links:
-        featuring.setdefault(link.quote_id, []).append(link.article)
-    return {
-        pk: (articles[:ARTICLES_PER_QUOTE], len(articles) > ARTICLES_PER_QUOTE) for pk, articles in featuring.items()
-    }
 
 
 class RobotsView(TemplateView):

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from reversion.models import Version
 
-from articles import previews, services
+from articles import services, share_links
 from articles.admin.forms import conflict_message
 from articles.models import Article
 
@@ -49,9 +49,9 @@ class ArticleHistoryViews:
             "original": article,
             "title": f"Share a preview of “{article}”",
             "share_url": (
-                request.build_absolute_uri(previews.share_preview_url(article)) if article.preview_token else None
+                request.build_absolute_uri(share_links.share_preview_url(article)) if article.preview_token else None
             ),
-            "max_age_days": previews.max_age().days,
+            "max_age_days": share_links.max_age().days,
         }
         return TemplateResponse(request, "admin/articles/article/share.html", context)
 

@@ -15,11 +15,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import archive_anchors, related, search, services
+from articles import related, search, services
 from articles.content_file import import_content
-from articles.models import ArchiveAnchor, Article, Tag
+from articles.models import Article, Tag
 from pagecache import cache as pagecache
 from pagecache.models import ContentGeneration
+from reader import archive_anchors
+from reader.models import ArchiveAnchor
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     ArticleConditionFactory,

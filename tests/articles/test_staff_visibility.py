@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, ArticleSlugRedirect
-from articles.previews import share_preview_url
 from articles.roles import articles_visible_to
+from articles.share_links import share_preview_url
 from tests.admin_forms import admin_form_data
 from tests.factories import ArticleFactory, CitationFactory, UserFactory
 

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-from articles import archive_anchors
-from articles.models import ArchiveAnchor, Article
+from articles.models import Article
 from pagecache import cache as pagecache
+from reader import archive_anchors
+from reader.models import ArchiveAnchor
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

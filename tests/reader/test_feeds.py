@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import timezone
 
-from articles.feeds import FEED_ITEMS
+from reader.feeds import FEED_ITEMS
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,

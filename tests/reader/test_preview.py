@@ -4,7 +4,7 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from articles import previews, services
+from articles import services, share_links
 from articles.models import Article
 from tests.factories import ArticleFactory
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def shared(article, editor):
     services.article_rotate_preview_token(article=article, by=editor)
-    return previews.share_preview_url(article)
+    return share_links.share_preview_url(article)
 
 
 def test_the_admin_makes_a_share_link_that_works_without_an_account(editor_client, client):
@@ -42,7 +42,7 @@ def test_a_link_shows_only_its_own_article(editor, client):
     link = shared(article, editor)
     assert "Someone else's draft" not in client.get(link).text
     # The article id is signed: pointing the same token at another article breaks the signature.
-    payload = signing.loads(link.split("/")[2], salt=previews.SALT)
+    payload = signing.loads(link.split("/")[2], salt=share_links.SALT)
     forged = signing.dumps({"a": other.pk, "t": payload["t"]}, salt="not-the-salt", compress=True)
     assert client.get(reverse("articles:share_preview", kwargs={"token": forged})).status_code == 404
 
@@ -53,7 +53,7 @@ def test_a_link_expires_after_seven_days(editor, client, monkeypatch):
     monkeypatch.setattr(signing.time, "time", lambda: real_time() - 7 * 24 * 3600 + 60)
     almost_week_old = shared(article, editor)
     monkeypatch.setattr(signing.time, "time", lambda: real_time() - 7 * 24 * 3600 - 60)
-    week_old = previews.share_preview_url(article)
+    week_old = share_links.share_preview_url(article)
     monkeypatch.setattr(signing.time, "time", real_time)
     assert client.get(almost_week_old).status_code == 200
     assert client.get(week_old).status_code == 404
@@ -72,7 +72,7 @@ def test_rotating_the_token_revokes_every_earlier_link(editor, editor_client, cl
 def test_a_tampered_or_tokenless_link_is_refused(client):
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     assert client.get(reverse("articles:share_preview", kwargs={"token": "nonsense"})).status_code == 404
-    unsigned = signing.dumps({"a": article.pk, "t": ""}, salt=previews.SALT)
+    unsigned = signing.dumps({"a": article.pk, "t": ""}, salt=share_links.SALT)
     assert client.get(reverse("articles:share_preview", kwargs={"token": unsigned})).status_code == 404
 
 

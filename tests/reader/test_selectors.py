@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from articles import page_queries
 from articles.models import Article
+from reader import selectors
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def expected(article):
 
 
 def actual(article):
-    found = page_queries.neighbours(article)
+    found = selectors.neighbours(article)
     older, newer = found["older_article"], found["newer_article"]
     return [a.pk for a in found["recent_articles"]], older and older.pk, newer and newer.pk
 
@@ -59,5 +59,5 @@ def test_related_keeps_stored_order_and_only_what_readers_may_see():
     scheduled = ArticleFactory(published_at=dt.datetime(2999, 1, 1, tzinfo=dt.UTC))
     article.related_ids = [draft.pk, visible[0].pk, article.pk, scheduled.pk, visible[1].pk, 999999, visible[2].pk]
     article.related_ids += [v.pk for v in visible[3:]]
-    related = page_queries.neighbours(article)["related_articles"]
+    related = selectors.neighbours(article)["related_articles"]
     assert [a.pk for a in related] == [v.pk for v in visible[:4]]
