@@ -7,7 +7,8 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from intimacyhub.pagination import decode_cursor, encode_cursor, parse_page_number
+from articles.models import Article
+from intimacyhub.pagination import decode_cursor, encode_cursor, newer_than, older_than, parse_page_number
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,24 @@ def test_page_numbers(value, number):
 def test_bad_page_numbers_are_404(value):
     with pytest.raises(Http404):
         parse_page_number(value)
+
+
+def test_the_keyset_predicates_split_the_newest_first_order_at_a_row():
+    when = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    same_day = [ArticleFactory(published_at=when) for _ in range(3)]
+    older = ArticleFactory(published_at=when - dt.timedelta(days=1))
+    newer = ArticleFactory(published_at=when + dt.timedelta(days=1))
+    middle = same_day[1]
+    order = list(Article.objects.order_by("-published_at", "-id").values_list("pk", flat=True))
+    at = order.index(middle.pk)
+
+    def pks(predicate):
+        return list(Article.objects.filter(predicate).order_by("-published_at", "-id").values_list("pk", flat=True))
+
+    assert pks(older_than(when, middle.pk)) == order[at + 1 :]
+    assert pks(older_than(when, middle.pk, inclusive=True)) == order[at:]
+    assert pks(newer_than(when, middle.pk)) == order[:at]
+    assert order[0] == newer.pk and order[-1] == older.pk
 
 
 def test_deep_pages_followed_by_cursor_skip_no_rows(client):

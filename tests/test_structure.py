@@ -84,7 +84,14 @@ def find_cycle(graph):
 # configuration names the apps' views, as any Django project's must.
 UTILITY_PACKAGE = "intimacyhub"
 CONFIGURATION = {"intimacyhub.urls"}
-APPS = ("articles", "conditions", "pagecache")
+APPS = ("articles", "conditions", "pagecache", "reader")
+# The public site sits on top: it imports the other apps, and only the URL
+# configuration imports it. Which apps each app may import, where it matters:
+MAY_NOT_IMPORT = {
+    "conditions": {"articles", "reader"},
+    "articles": {"reader"},
+    "pagecache": {"articles", "conditions", "reader"},
+}
 
 
 def test_the_utility_package_imports_no_app():
@@ -97,6 +104,31 @@ def test_the_utility_package_imports_no_app():
         if target.split(".")[0] in APPS
     )
     assert not offenders, "the utility package imports an app: " + ", ".join(offenders)
+
+
+def _offenders(graph, app, forbidden):
+    return sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module.split(".")[0] == app
+        for target in targets
+        if target.split(".")[0] in forbidden
+    )
+
+
+def test_dependencies_point_one_way_towards_the_reader():
+    graph = import_graph()
+    offenders = [line for app, forbidden in MAY_NOT_IMPORT.items() for line in _offenders(graph, app, forbidden)]
+    assert not offenders, "an app imports one that depends on it: " + ", ".join(offenders)
+
+
+def test_only_the_url_configuration_imports_the_reader():
+    importers = sorted(
+        module
+        for module, targets in import_graph().items()
+        if module.split(".")[0] != "reader" and any(target.split(".")[0] == "reader" for target in targets)
+    )
+    assert importers == sorted(CONFIGURATION)
 
 
 def test_the_graph_is_read():

@@ -24,6 +24,7 @@ from articles import search
 from articles.content_file import import_content
 from articles.models import Article, ArticleSlugRedirect, Author, Quote, Tag
 from conditions.models import Condition
+from reader.models import ArchiveAnchor
 
 PREVIOUS_RELEASE = [
     ("articles", "0005_archive_anchors"),
@@ -31,6 +32,7 @@ PREVIOUS_RELEASE = [
     ("intimacyhub", "0001_initial"),
 ]
 PUBLISHED_AT = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+ANCHOR_TOKEN = 424242
 
 # The same site as a content file: what the upgraded database must export.
 CONTENT = (
@@ -82,6 +84,9 @@ def _build_previous_release(executor, writer):
     model("articles", "ArticleTag").objects.create(article=article, tag=tag)
     model("articles", "RelatedArticle").objects.create(article=article, related=draft)
     model("articles", "ArticleSlugRedirect").objects.create(old_slug="old-closeness", article=article)
+    model("articles", "ArchiveAnchor").objects.create(
+        position=0, published_at=PUBLISHED_AT, article_id=article.pk, token=ANCHOR_TOKEN
+    )
     _old_search_rows(article)
     # A revision as django-reversion stored it then: the old model's fields only.
     revision = Revision.objects.create(comment="Published.", date_created=PUBLISHED_AT)
@@ -147,6 +152,10 @@ def test_a_database_of_the_previous_release_upgrades_in_place_and_loses_nothing(
         assert version.field_dict["title"] == "Closeness and worry"
         stored = Article.objects.get(pk=article.pk)
         assert stored.ever_published and stored.created_by_id == writer.pk
+        # The archive anchors moved to the reader app with their table and rows.
+        assert list(ArchiveAnchor.objects.values_list("position", "published_at", "article_id", "token")) == [
+            (0, PUBLISHED_AT, article.pk, ANCHOR_TOKEN)
+        ]
 
         # The same content, imported into the current schema, exports the same bytes.
         Article.objects.all().delete()
