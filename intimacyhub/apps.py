@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class IntimacyHubConfig(AppConfig):
     """The site itself: middleware, error pages and the page cache's content generation.
 
-    It imports no app: the apps subscribe to it (articles/apps.py).
+    It imports no app: the apps subscribe to it (articles/apps.py, reader/apps.py).
     """
 
     default_auto_field = "django.db.models.BigAutoField"

@@ -19,7 +19,7 @@ The key is built from the declared parameters in a fixed order, so `?tag=a&page=
 and `?page=2&tag=a` are one entry; pages therefore never echo the request's
 own query string (their links are built from the parameters the view read).
 
-This module imports no app: `conditions` declares its pages too.
+This module imports no app: the reader's views declare their pages with it.
 """
 
 import functools
