@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "articles",
     "intimacyhub",
     "pagecache",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +152,7 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "intimacyhub.templating.environment",
-            "context_processors": ["intimacyhub.context_processors.site"],
+            "context_processors": ["intimacyhub.context_processors.site", "pages.views.footer_links"],
         },
     },
     # The admin and its overrides in templates/admin/.
