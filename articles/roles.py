@@ -19,7 +19,7 @@ from articles.models import Article
 WRITER, EDITOR, REVIEWER = "Writer", "Editor", "Clinical reviewer"
 
 _ARTICLE_MODELS = ["article", "author", "tag", "quote", "citation", "articleslugredirect"]
-_VIEW_ALL = [f"articles.view_{m}" for m in _ARTICLE_MODELS] + ["conditions.view_condition"]
+_VIEW_ALL = [f"articles.view_{m}" for m in _ARTICLE_MODELS] + ["conditions.view_condition", "pages.view_page"]
 
 ROLES = {
     WRITER: _VIEW_ALL
@@ -39,6 +39,10 @@ ROLES = {
         "conditions.add_condition",
         "conditions.change_condition",
         "conditions.delete_condition",
+        # The site's own pages (About, Editorial policy, ...) speak for the publication.
+        "pages.add_page",
+        "pages.change_page",
+        "pages.delete_page",
     ],
     REVIEWER: _VIEW_ALL + ["articles.review_article"],
 }

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "reader",
     "intimacyhub",
     "pagecache",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -152,7 +153,7 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "intimacyhub.templating.environment",
-            "context_processors": ["intimacyhub.context_processors.site"],
+            "context_processors": ["intimacyhub.context_processors.site", "pages.views.footer_links"],
         },
     },
     # The admin and its overrides in templates/admin/.

@@ -46,6 +46,8 @@ urlpatterns = [
     path("robots.txt", RobotsView.as_view(), name="robots"),
     path("search/", include("articles.search.urls")),
     path("", include("reader.urls")),
+    # Last: the site's own pages (/about/, /privacy/) take only addresses nothing else answers.
+    path("", include("pages.urls")),
 ]
 
 # Development only (static() is empty without DEBUG): in production the web

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from articles.models import Article, Author, Tag
 from conditions.models import Condition
+from pages.sitemaps import PageSitemap
 
 
 class StaticSitemap(Sitemap):
@@ -62,4 +63,5 @@ sitemaps = {
     "conditions": ConditionSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "site": PageSitemap,
 }

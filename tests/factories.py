@@ -135,3 +135,13 @@ class UserFactory(factory.django.DjangoModelFactory):
             from django.contrib.auth.models import Group
 
             obj.groups.add(Group.objects.get(name=extracted))
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pages.Page"
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"page-{n}")
+    title = factory.Sequence(lambda n: f"Page {n}")
+    body = "What this page says."

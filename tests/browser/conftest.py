@@ -214,6 +214,10 @@ def reader_site(db):
     # related posts as the services would.
     index_articles(Article.objects.values_list("pk", flat=True))
     refresh_all()
+    from tests.factories import PageFactory
+
+    PageFactory(slug="editorial-policy", title="Editorial policy", body="How we choose, write and *check* articles.")
+    PageFactory(slug="privacy", title="Privacy", body="No tracking, no cookies for readers.", footer_order=1)
     return SimpleNamespace(
         author=author, anxiety=anxiety, depression=depression, tag=tag, article=article, related=related, older=older
     )

@@ -19,6 +19,7 @@ def page_paths(site):
         "search": "/search/?q=partner",
         "quotes": "/quotes/",
         "404": "/no-such-page/",
+        "page": "/editorial-policy/",
     }
 
 
@@ -40,7 +41,7 @@ def describe(violations):
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", ["home", "article", "archive", "condition", "search", "quotes", "404"])
+@pytest.mark.parametrize("name", ["home", "article", "archive", "condition", "search", "quotes", "404", "page"])
 def test_axe_finds_no_serious_violations_in_either_scheme_at_either_width(
     name, new_context, reader_site, axe_source, artifacts
 ):

@@ -53,7 +53,10 @@ class Inspector(HTMLParser):
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=...>")
             if name in {"href", "src", "action", "formaction", "xlink:href"} and value:
-                scheme = re.sub(r"[\s\x00-\x1f]", "", value).lower()
+                # As a browser's URL parser reads it: leading and trailing C0 controls and
+                # spaces dropped, tabs and newlines removed anywhere. Other spaces stay, so
+                # "java   script:" is a relative address, not a scheme.
+                scheme = re.sub(r"[\t\n\r]", "", value.strip("".join(map(chr, range(0x21))))).lower()
                 if scheme.startswith(("javascript:", "vbscript:", "data:")):
                     self.problems.append(f"<{tag} {name}={value!r}>")
 

@@ -21,7 +21,8 @@ def test_sitemap_index_lists_every_section(client):
     root = ET.fromstring(client.get("/sitemap.xml").content)
     assert root.tag == f"{SM}sitemapindex"
     assert locs(client, "/sitemap.xml") == [
-        f"http://testserver/sitemap-{section}.xml" for section in ("pages", "articles", "conditions", "tags", "authors")
+        f"http://testserver/sitemap-{section}.xml"
+        for section in ("pages", "articles", "conditions", "tags", "authors", "site")
     ]
 
 
@@ -34,7 +35,7 @@ def test_sitemaps_list_every_public_page_and_nothing_else(client):
 
     urls = [
         u
-        for section in ("pages", "articles", "conditions", "tags", "authors")
+        for section in ("pages", "articles", "conditions", "tags", "authors", "site")
         for u in locs(client, f"/sitemap-{section}.xml")
     ]
     base = "http://testserver"
