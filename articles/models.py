@@ -156,7 +156,7 @@ class Article(models.Model):
         "self", through="RelatedArticle", symmetrical=False, related_name="pinned_by", blank=True
     )
     # The best related posts, best first, pinned ones first: computed when
-    # articles are written (articles/related.py), filtered through
+    # articles are written (articles/related/), filtered through
     # published() when read, so a withdrawn article never shows.
     related_ids = models.JSONField(default=list, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
