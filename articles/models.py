@@ -15,6 +15,13 @@ from intimacyhub.rendering import render_markdown
 
 WORDS_PER_MINUTE = 200
 LISTING_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
+# What an editor writes of an article (every editable field of Article), in
+# the order the form shows it: the admin form, the role checks, the history's
+# "what changed" and the import all take it from here.
+EDITORIAL_FIELDS = (
+    "title", "slug", "summary", "body", "status", "published_at", "updated_at", "author",
+    "reviewed_by", "reviewed_at", "content_notes",
+)  # fmt: skip
 # Content notes that put the crisis resources at the top of the page.
 _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
@@ -149,7 +156,7 @@ class Article(models.Model):
         "self", through="RelatedArticle", symmetrical=False, related_name="pinned_by", blank=True
     )
     # The best related posts, best first, pinned ones first: computed when
-    # articles are written (articles/related.py), filtered through
+    # articles are written (articles/related/), filtered through
     # published() when read, so a withdrawn article never shows.
     related_ids = models.JSONField(default=list, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -363,9 +370,15 @@ class RelatedArticle(models.Model):
         return f"{self.article} → {self.related}"
 
 
+# The parts of an article: rows that belong to one article and go with it
+# (into its revisions, back on a restore, replaced by an import), and their
+# names on Article (`condition_links`, `citations`…).
+ARTICLE_PART_MODELS = (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle)
+ARTICLE_PARTS = tuple(part._meta.get_field("article").remote_field.get_accessor_name() for part in ARTICLE_PART_MODELS)
+
 # Every saved article keeps a revision (django-reversion) holding its parts
 # too, so a restore brings back its citations, condition notes, quotes, tags
 # and related links. The services decide when a revision is recorded.
-for _part in (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle):
+for _part in ARTICLE_PART_MODELS:
     reversion.register(_part)
-reversion.register(Article, follow=("condition_links", "citations", "quote_links", "tag_links", "related_links"))
+reversion.register(Article, follow=ARTICLE_PARTS)

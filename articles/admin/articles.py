@@ -20,7 +20,7 @@ from articles.admin.inlines import (
     CitationInline,
     RelatedArticleInline,
 )
-from articles.models import Article, ArticleCondition
+from articles.models import EDITORIAL_FIELDS, Article, ArticleCondition
 from articles.roles import articles_visible_to
 
 
@@ -48,7 +48,9 @@ class ArticleAdmin(ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
         ("Clinical review", {"fields": ["reviewed_by", "reviewed_at", "review_due"]}),
         ("Sharing", {"fields": ["share_preview"]}),
     ]
-    EDITABLE = ["title", "slug", "summary", "body", "status", "published_at", "updated_at", "author", "content_notes"]
+    # What an editor of the article's content may change; the review fields are the reviewer's.
+    EDITABLE = [name for name in EDITORIAL_FIELDS if name not in services.REVIEW_FIELDS]
+    REVIEW = [name for name in EDITORIAL_FIELDS if name in services.REVIEW_FIELDS]
 
     class Media:
         css = {"all": ["css/editorial-admin.css"]}
@@ -95,7 +97,7 @@ class ArticleAdmin(ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
         if not services.can_publish(user) and "published_at" not in readonly:
             readonly.append("published_at")
         if not services.can_review(user):
-            readonly += ["reviewed_by", "reviewed_at"]
+            readonly += self.REVIEW
         return readonly
 
     def get_fieldsets(self, request, obj=None):

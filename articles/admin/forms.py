@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from articles import services
-from articles.models import Article
+from articles.models import EDITORIAL_FIELDS, Article
 from intimacyhub.forms import UnixNewlinesForm
 
 
@@ -54,10 +54,7 @@ class ArticleAdminForm(UnixNewlinesForm):
 
     class Meta:
         model = Article
-        fields = [
-            "title", "slug", "summary", "body", "status", "published_at", "updated_at", "author",
-            "reviewed_by", "reviewed_at", "content_notes",
-        ]  # fmt: skip
+        fields = list(EDITORIAL_FIELDS)
         error_messages = {
             "slug": {"unique": "Another article already uses this slug. Choose a different one."},
         }

@@ -24,6 +24,8 @@ from articles.content_file.render_pool import render_articles
 from articles.content_file.schema import BATCH, ContentFileError, ImportResult, Problem, canonical
 from articles.content_file.validate import parse
 from articles.models import (
+    ARTICLE_PART_MODELS,
+    EDITORIAL_FIELDS,
     Article,
     ArticleCondition,
     ArticleQuote,
@@ -37,6 +39,11 @@ from articles.models import (
 )
 from articles.services import history_queryset, record_baseline
 from conditions.models import Condition
+
+# What an editor writes of an article, stored as the record says under the
+# same name; the slug is what matched the record to its row, and the author
+# is looked up by name.
+COPIED_FIELDS = [name for name in EDITORIAL_FIELDS if name not in ("slug", "author")]
 
 
 def import_content(stream, *, dry_run=False, workers=None):
@@ -102,17 +109,9 @@ def _write(conditions, articles, result, *, workers=1):
             article = Article(
                 id=existing.get(slug),
                 slug=slug,
-                title=record["title"],
-                summary=record["summary"],
-                body=record["body"],
-                body_html=body_html,
-                status=record["status"],
-                published_at=record["published_at"],
-                updated_at=record["updated_at"],
+                **{name: record[name] for name in COPIED_FIELDS},
                 author_id=authors.get(record["author"]),
-                reviewed_by=record["reviewed_by"],
-                reviewed_at=record["reviewed_at"],
-                content_notes=record["content_notes"],
+                body_html=body_html,
                 created_by_id=created_by_id,
                 owner_username=owner_username,
                 # Published once, or it would have no old addresses: its address stays reserved.
@@ -130,10 +129,14 @@ def _write(conditions, articles, result, *, workers=1):
         write_new()
     if updated_objects:
         update_fields = [
-            "title", "summary", "body", "body_html", "status", "published_at", "updated_at", "author",
-            "reviewed_by", "reviewed_at", "content_notes", "created_by", "owner_username", "ever_published",
+            *COPIED_FIELDS,
+            "author",
+            "body_html",
+            "created_by",
+            "owner_username",
+            "ever_published",
             "modified",
-        ]  # fmt: skip
+        ]
         record_baseline(article_ids=[a.id for a in updated_objects])
         visible_before = []
         for start in range(0, len(updated_objects), BATCH):
@@ -146,7 +149,7 @@ def _write(conditions, articles, result, *, workers=1):
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             Article.objects.filter(id__in=chunk).update(version=F("version") + 1)
-            for model in (ArticleCondition, Citation, ArticleQuote, ArticleTag, RelatedArticle):
+            for model in ARTICLE_PART_MODELS:
                 model.objects.filter(article_id__in=chunk).delete()
         article_ids.update((a.slug, a.id) for a in updated_objects)
         updated = {a.slug: changed[a.slug] for a in updated_objects}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from articles import related, search, services
 from articles.content_file import import_content
 from articles.models import Article, Tag
+from articles.related import lists as related_lists
 from pagecache import cache as pagecache
 from pagecache.models import ContentGeneration
 from reader import archive_anchors
@@ -79,7 +80,7 @@ def counting():
     with (
         mock.patch.object(search, "index_articles", wraps=search.index_articles) as index,
         mock.patch.object(related, "refresh_around", wraps=related.refresh_around) as refresh,
-        mock.patch.object(related, "lists_naming", wraps=related.lists_naming) as scan,
+        mock.patch.object(related_lists, "lists_naming", wraps=related_lists.lists_naming) as scan,
         mock.patch.object(archive_anchors, "rebuild", wraps=archive_anchors.rebuild) as anchors,
         mock.patch.object(pagecache, "_new_generation", wraps=pagecache._new_generation) as generation,
     ):

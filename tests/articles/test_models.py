@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.apps import apps
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from articles.models import Article, Quote
+from articles.models import ARTICLE_PART_MODELS, ARTICLE_PARTS, EDITORIAL_FIELDS, Article, Quote
 from tests.factories import ArticleFactory, QuoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,26 @@ def test_render_numbers_citation_references_in_citation_order():
     article.render()
     assert 'href="#cite-2"' in article.body_html.split("then")[0]
     assert 'href="#cite-1"' in article.body_html.split("then")[1]
+
+
+def test_the_editorial_fields_are_every_field_an_editor_can_set():
+    # The admin form, the role checks, the history's "what changed" and the
+    # import all take this one list: a new editable field must be in it.
+    editable = [f.name for f in Article._meta.concrete_fields if f.editable and not f.primary_key]
+    assert sorted(EDITORIAL_FIELDS) == sorted(editable)
+    assert len(set(EDITORIAL_FIELDS)) == len(EDITORIAL_FIELDS)
+
+
+def test_the_parts_of_an_article_are_every_model_whose_rows_are_deleted_with_it():
+    # A revision holds them and a restore puts them back: a part left out would be lost by an undo.
+    deleted_with_it = {
+        model
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.many_to_one
+        and field.name == "article"
+        and field.related_model is Article
+        and field.remote_field.on_delete is models.CASCADE
+    }
+    assert set(ARTICLE_PART_MODELS) == deleted_with_it
+    assert [getattr(Article, name).rel.related_model for name in ARTICLE_PARTS] == list(ARTICLE_PART_MODELS)

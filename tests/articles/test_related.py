@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles import related, services
 from articles.content_file import import_content
 from articles.models import Article
-from articles.related import related_articles
+from articles.related import pools, related_articles
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
@@ -287,14 +287,14 @@ def test_bulk_refresh_gives_the_same_lists_as_refreshing_one_article_at_a_time()
             )
         )
     RelatedArticleFactory(article=articles[0], related=articles[29])
-    related.CANDIDATES_PER_TERM, saved = 8, related.CANDIDATES_PER_TERM  # pools smaller than the site
+    pools.CANDIDATES_PER_TERM, saved = 8, pools.CANDIDATES_PER_TERM  # pools smaller than the site
     try:
         one_by_one = {a.pk: related.compute([a.pk])[a.pk] for a in articles}
         assert related.compute([a.pk for a in articles]) == one_by_one
         related.refresh_all()
         assert dict(Article.objects.values_list("pk", "related_ids")) == one_by_one
     finally:
-        related.CANDIDATES_PER_TERM = saved
+        pools.CANDIDATES_PER_TERM = saved
 
 
 @pytest.mark.parametrize("size", [10, 50])

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, ArticleSlugRedirect
-from tests.factories import ArticleFactory, CitationFactory
+from tests.factories import ArticleFactory, AuthorFactory, CitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +293,21 @@ def test_a_deleted_draft_that_was_never_published_frees_its_address(editor):
     newcomer = ArticleFactory.build(slug="never-seen", status=Article.Status.DRAFT, published_at=None, author=None)
     services.article_save(article=newcomer, by=editor)
     assert Article.objects.get(slug="never-seen").pk != article_id
+
+
+def test_what_changed_names_every_field_an_editor_can_set_in_the_forms_order(editor):
+    article = ArticleFactory(status=Article.Status.DRAFT, reviewed_by="", content_notes=[])
+    services.article_save(article=fresh(article), by=editor)
+    started = fresh(article).version
+    changed = fresh(article)
+    changed.title, changed.slug, changed.summary, changed.body = "New", "new-name", "New summary.", "New body."
+    changed.status = Article.Status.REVIEW
+    changed.published_at = timezone.now() - dt.timedelta(days=3)
+    changed.updated_at = timezone.now()
+    changed.author = AuthorFactory()
+    changed.reviewed_by, changed.reviewed_at, changed.content_notes = "Dr R", dt.date(2025, 1, 2), ["grief"]
+    services.article_save(article=changed, by=editor)
+    changes = services.changes_since(article=fresh(article), version=started)
+    editable = [f.attname for f in Article._meta.concrete_fields if f.editable and not f.primary_key]
+    assert sorted(c.field for c in changes) == sorted(editable)
+    assert [c.field for c in changes][:2] == ["title", "slug"]
