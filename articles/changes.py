@@ -20,6 +20,7 @@ token, a page built from the old index or lists.
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from articles import signals
 from articles.models import Article
 from pagecache import cache as pagecache
 
@@ -58,13 +59,14 @@ class ArticlesWritten:
         )
         if not visible:
             return False
-        # Imported here: search and related import the page cache, which imports the models.
-        from articles import related, search
+        # Imported here: related imports the page cache, which imports the models.
+        from articles import related
 
         with transaction.atomic(using=self.using):
             index = ((self.derived - self.indexed) | self.reindex) & visible
             if index:
-                search.index_articles(index)
+                # The search app indexes them (articles imports no search code).
+                signals.request_index(index)
             if self.derived & visible:
                 if len(self.derived) >= BULK:
                     _analyze(self.using)

@@ -10,7 +10,12 @@ A trigger on search_document takes a deleted row's words out of
 search_term (deleting the words no article uses any more), whatever deleted
 the row: `remove()`, or the triggers of 0003_search_index when an article is
 deleted or leaves "published". Writers change the counts of the rows they
-insert or update themselves (articles.search.index_articles).
+insert or update themselves (search.index_articles).
+
+These tables now belong to the search app, which took them over in Django's
+state without touching them (search/migrations/0001_initial.py); this
+migration stays because existing databases applied it. Later changes to the
+search tables go in search/migrations/.
 
 Existing databases: `terms` is filled by re-indexing the rows already in the
 index, and search_term is recomputed from them (dropping the stop words and
@@ -31,7 +36,7 @@ POSTGRES_AFTER_FILL = [
     """
     CREATE FUNCTION search_document_forget_terms() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        -- A count may go below zero for a moment inside articles.search.bulk(), whose
+        -- A count may go below zero for a moment inside search.bulk(), whose
         -- additions are written at its end; a word is deleted only when it reaches 0.
         INSERT INTO search_term (word, df)
         SELECT word, -count(*)::int FROM removed, unnest(removed.terms) AS word GROUP BY word ORDER BY word
@@ -99,7 +104,7 @@ SQLITE_AFTER_FILL = [
         INSERT INTO search_exact (rowid, terms) VALUES (new.article_id, new.terms);
     END
     """,
-    # A count may go below zero for a moment inside articles.search.bulk(), whose
+    # A count may go below zero for a moment inside search.bulk(), whose
     # additions are written at its end; a word is deleted only when it reaches 0.
     """
     CREATE TRIGGER search_document_forget_terms AFTER DELETE ON search_document BEGIN
@@ -133,7 +138,7 @@ SQLITE_REVERSE = [
 
 def _fill_terms(schema_editor):
     """Re-index the vocabulary words of every article already in the index."""
-    from articles.search.documents import documents
+    from search.documents import documents
 
     postgres = schema_editor.connection.vendor == "postgresql"
     with schema_editor.connection.cursor() as cursor:

@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import archive_anchors, related, search, services
+import search
+from articles import archive_anchors, related, services
 from articles.content_file import import_content
 from articles.models import ArchiveAnchor, Article, Tag
 from pagecache import cache as pagecache

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from articles import search
+import search
 from articles.models import Article
 
 BEFORE = ("articles", "0005_archive_anchors")
