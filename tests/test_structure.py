@@ -84,7 +84,7 @@ def find_cycle(graph):
 # configuration names the apps' views, as any Django project's must.
 UTILITY_PACKAGE = "intimacyhub"
 CONFIGURATION = {"intimacyhub.urls"}
-APPS = ("articles", "conditions", "pagecache")
+APPS = ("articles", "conditions", "pagecache", "search")
 
 
 def test_the_utility_package_imports_no_app():
@@ -97,6 +97,26 @@ def test_the_utility_package_imports_no_app():
         if target.split(".")[0] in APPS
     )
     assert not offenders, "the utility package imports an app: " + ", ".join(offenders)
+
+
+def test_articles_imports_nothing_from_search():
+    # search depends on articles, never the reverse: articles sends signals
+    # (articles/signals.py) that the search app receives. Migrations count too.
+    graph = import_graph()
+    migrations = {
+        f"articles.migrations.{path.stem}": path for path in (ROOT / "articles" / "migrations").glob("[0-9]*.py")
+    }
+    modules = {**_modules(ROOT), **migrations}
+    graph.update({name: _imports(name, path, modules) for name, path in migrations.items()})
+    offenders = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module.split(".")[0] == "articles"
+        for target in targets
+        if target.split(".")[0] == "search"
+    )
+    assert "search.receivers" in graph and "articles.signals" in graph["search.receivers"]
+    assert not offenders, "articles imports search: " + ", ".join(offenders)
 
 
 def test_the_graph_is_read():
