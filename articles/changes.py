@@ -15,7 +15,9 @@ nothing and keeps every cached page.
 
 The steps run in one AfterCommit (pagecache/cache.py), which starts
 the new generation after them: a reader can never cache, under the new
-token, a page built from the old index or lists.
+token, a page built from the old index or lists. The search rows are the
+search app's: this module asks for them with `articles.signals.index_requested`,
+whose receiver indexes synchronously, first, inside this step.
 """
 
 from django.db import DEFAULT_DB_ALIAS, transaction
