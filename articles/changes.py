@@ -15,11 +15,14 @@ nothing and keeps every cached page.
 
 The steps run in one AfterCommit (pagecache/cache.py), which starts
 the new generation after them: a reader can never cache, under the new
-token, a page built from the old index or lists.
+token, a page built from the old index or lists. The search rows are the
+search app's: this module asks for them with `articles.signals.index_requested`,
+whose receiver indexes synchronously, first, inside this step.
 """
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from articles import signals
 from articles.models import Article
 from pagecache import cache as pagecache
 
@@ -58,13 +61,14 @@ class ArticlesWritten:
         )
         if not visible:
             return False
-        # Imported here: search and related import the page cache, which imports the models.
-        from articles import related, search
+        # Imported here: related imports the page cache, which imports the models.
+        from articles import related
 
         with transaction.atomic(using=self.using):
             index = ((self.derived - self.indexed) | self.reindex) & visible
             if index:
-                search.index_articles(index)
+                # The search app indexes them (articles imports no search code).
+                signals.request_index(index)
             if self.derived & visible:
                 if len(self.derived) >= BULK:
                     _analyze(self.using)

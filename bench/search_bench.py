@@ -47,7 +47,7 @@ def main():
     django.setup()
     from django.db import connection
 
-    from articles import search
+    import search
     from articles.models import Article
 
     queries = []

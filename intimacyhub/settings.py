@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "reversion",
     "conditions",
     "articles",
+    "search",
     "reader",
     "intimacyhub",
     "pagecache",

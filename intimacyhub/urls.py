@@ -44,7 +44,7 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", RobotsView.as_view(), name="robots"),
-    path("search/", include("articles.search.urls")),
+    path("search/", include("search.urls")),
     path("", include("reader.urls")),
     # Last: the site's own pages (/about/, /privacy/) take only addresses nothing else answers.
     path("", include("pages.urls")),

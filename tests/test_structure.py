@@ -84,13 +84,16 @@ def find_cycle(graph):
 # configuration names the apps' views, as any Django project's must.
 UTILITY_PACKAGE = "intimacyhub"
 CONFIGURATION = {"intimacyhub.urls"}
-APPS = ("articles", "conditions", "pagecache", "reader")
+APPS = ("articles", "conditions", "pagecache", "pages", "reader", "search")
 # The public site sits on top: it imports the other apps, and only the URL
-# configuration imports it. Which apps each app may import, where it matters:
+# configuration imports it. Search depends on articles, never the reverse.
+# Which apps each app may import, where it matters:
 MAY_NOT_IMPORT = {
-    "conditions": {"articles", "reader"},
-    "articles": {"reader"},
-    "pagecache": {"articles", "conditions", "reader"},
+    "conditions": {"articles", "pages", "reader", "search"},
+    "articles": {"reader", "search"},
+    "pagecache": {"articles", "conditions", "pages", "reader", "search"},
+    "pages": {"articles", "conditions", "reader", "search"},
+    "search": {"reader"},
 }
 
 
@@ -129,6 +132,26 @@ def test_only_the_url_configuration_imports_the_reader():
         if module.split(".")[0] != "reader" and any(target.split(".")[0] == "reader" for target in targets)
     )
     assert importers == sorted(CONFIGURATION)
+
+
+def test_articles_imports_nothing_from_search():
+    # search depends on articles, never the reverse: articles sends signals
+    # (articles/signals.py) that the search app receives. Migrations count too.
+    graph = import_graph()
+    migrations = {
+        f"articles.migrations.{path.stem}": path for path in (ROOT / "articles" / "migrations").glob("[0-9]*.py")
+    }
+    modules = {**_modules(ROOT), **migrations}
+    graph.update({name: _imports(name, path, modules) for name, path in migrations.items()})
+    offenders = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module.split(".")[0] == "articles"
+        for target in targets
+        if target.split(".")[0] == "search"
+    )
+    assert "search.receivers" in graph and "articles.signals" in graph["search.receivers"]
+    assert not offenders, "articles imports search: " + ", ".join(offenders)
 
 
 def test_the_graph_is_read():

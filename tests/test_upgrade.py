@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from reversion.models import Revision, Version
 
-from articles import search
+import search
 from articles.content_file import import_content
 from articles.models import Article, ArticleSlugRedirect, Author, Quote, Tag
 from conditions.models import Condition

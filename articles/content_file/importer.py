@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles import changes, search
+from articles import changes, signals
 from articles.content_file.exporter import article_record, condition_record, export_queryset
 from articles.content_file.references import check_references
 from articles.content_file.render_pool import render_articles
@@ -66,7 +66,7 @@ def import_content(stream, *, dry_run=False, workers=None):
                 raise ContentFileError(problems)
             with reversion.create_revision():
                 reversion.set_comment("Imported from a content file.")
-                with search.bulk():
+                with signals.bulk_write():
                     _write(conditions, articles, result, workers=workers)
             if dry_run:
                 transaction.set_rollback(True)
@@ -100,7 +100,7 @@ def _write(conditions, articles, result, *, workers=1):
         batch = {a.slug: a.id for a in new_objects}
         article_ids.update(batch)
         _write_children({slug: changed[slug] for slug in batch}, article_ids, condition_ids, tags, quotes, notes_html)
-        search.index_articles(batch.values())
+        signals.request_index(batch.values())
         new_objects.clear()
 
     with closing(render_articles(changed, articles, workers=workers)) as rendered:
@@ -142,7 +142,7 @@ def _write(conditions, articles, result, *, workers=1):
         for start in range(0, len(updated_objects), BATCH):
             chunk = [a.id for a in updated_objects[start : start + BATCH]]
             visible_before += Article.objects.published_or_scheduled().filter(id__in=chunk).values_list("id", flat=True)
-        # Bulk writes send no signals: what follows them is asked for here, once for the file.
+        # Bulk writes send no model signals: what follows them is asked for here, once for the file.
         changes.articles_written([a.id for a in updated_objects], visible_before=visible_before, indexed=True)
         Article.objects.bulk_update(updated_objects, update_fields, batch_size=BATCH)
         ids = [a.id for a in updated_objects]
@@ -181,7 +181,7 @@ def _write(conditions, articles, result, *, workers=1):
     # New articles were indexed batch by batch above. Related lists and the
     # page cache follow on commit (never after a dry run's rollback).
     if updated_ids:
-        search.index_articles(updated_ids)
+        signals.request_index(updated_ids)
     changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
 
 

@@ -8,7 +8,12 @@ On both, triggers on articles_article drop an article's search row when the
 article is deleted or stops being published, by whatever path (even
 QuerySet.update() or delete()), and keep its publication time current, so
 the index can never show more than `Article.objects.published()`. Adding
-and refreshing rows is done by explicit calls (articles.search.index_*).
+and refreshing rows is done by explicit calls (search.index_articles).
+
+These tables now belong to the search app, which took them over in Django's
+state without touching them (search/migrations/0001_initial.py); this
+migration stays because existing databases applied it. Later changes to the
+search tables go in search/migrations/.
 """
 
 from django.db import migrations

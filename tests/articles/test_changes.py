@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import related, search, services
+import search
+from articles import related, services
 from articles.content_file import import_content
 from articles.models import Article, Tag
 from articles.related import lists as related_lists

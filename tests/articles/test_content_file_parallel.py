@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from articles import search
+import search
 from articles.content_file import ContentFileError, import_content, render_pool
 from articles.models import Article, ArticleCondition, Citation, Quote
 from conditions.models import Condition

@@ -142,7 +142,7 @@ def reader_site(db):
 
     from articles.models import Article
     from articles.related import refresh_all
-    from articles.search import index_articles
+    from search import index_articles
     from tests.factories import (
         ArticleConditionFactory,
         ArticleFactory,

@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.models import User
 
-from articles import search, services
+import search
+from articles import services
 from articles.models import Article, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
 from conditions.models import Condition
 from tests.factories import ArticleConditionFactory, ArticleFactory

@@ -237,7 +237,7 @@ def test_the_first_request_for_a_page_and_a_hit_send_the_same_headers(page_cache
 
 
 def test_search_results_are_never_stored_by_any_cache(page_cache, client):
-    from articles import search
+    import search
 
     search.index_article(ArticleFactory(title="When a partner hurts you", body="What to do when my partner hurts me."))
     url = "/search/?q=my+partner+hurts+me"

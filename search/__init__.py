@@ -1,17 +1,29 @@
-"""Search: the one entry point, whatever the database.
+"""Search, its own app: the one entry point, whatever the database.
 
 Readers' queries go through `search()`; the index is kept right with
-`index_article()`, `index_articles()` and `remove_article()`, called after
-the article and its condition links are saved: by articles/changes.py after
-every service's write commits, and by the import batch by batch. The
-backend is chosen by `connection.vendor`: `postgres.py` (weighted tsvector,
-GIN, pg_trgm) or `sqlite.py` (FTS5, bm25, a trigram vocabulary); views never
-know which.
+`index_article()`, `index_articles()` and `remove_article()`. `articles`
+knows nothing of search: it sends `articles.signals.index_requested` for
+the articles a write changed (articles/changes.py after every service's
+write commits, the import batch by batch) and `bulk_write` around an
+import; this app's receivers (search/receivers.py, connected in
+`SearchConfig.ready()`) call `index_articles()` and `bulk()`. The backend
+is chosen by `connection.vendor` and implements `backends.base.SearchBackend`:
+`backends/postgres.py` (weighted tsvector, GIN, pg_trgm) or
+`backends/sqlite.py` (FTS5, bm25, a trigram vocabulary); views never know
+which.
+
+The app also owns the reader's search page (`views.py`, `urls.py`, the
+"search" namespace at /search/; its template stays where the project keeps
+the reader site's templates, templates/jinja2/search/results.html), the
+`rebuild_search_index` command, and the search tables: created by
+articles/migrations/0003_search_index.py and 0006_search_visible_vocabulary.py
+before search was an app, owned in Django's state by
+search/migrations/0001_initial.py, changed from now on in search/migrations/.
 
 Only published articles are ever indexed, with their publication time, and
 every query compares that time with the database's now, so a scheduled
 article appears at its time with no job to run. Database triggers (see the
-migration) drop an article's row when it is deleted or leaves "published" by
+migrations) drop an article's row when it is deleted or leaves "published" by
 any path, so the index can never show more than `published()` does.
 
 "Did you mean" draws on `search_term`, the words of the indexed articles with
@@ -35,8 +47,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.search.documents import documents, vocabulary_change
-from articles.search.query import expand_synonyms, is_crisis, matching_conditions, parse
+from search.documents import documents, vocabulary_change
+from search.query import expand_synonyms, is_crisis, matching_conditions, parse
 
 __all__ = ["bulk", "index_article", "index_articles", "rebuild", "remove_article", "search"]
 
@@ -53,17 +65,27 @@ MARK_START, MARK_END = "\ue000", "\ue001"
 _MARK_RE = re.compile(f"[{MARK_START}{MARK_END}]")
 
 
+# One backend instance per database vendor, made on first use.
+_backends = {}
+
+
 def backend():
-    """Return the search backend module for the default database."""
-    if connection.vendor == "postgresql":
-        from articles.search import postgres
-
-        return postgres
-    if connection.vendor == "sqlite":
-        from articles.search import sqlite
-
-        return sqlite
-    raise ImproperlyConfigured(f"Search supports PostgreSQL and SQLite, not {connection.vendor}.")
+    """Return the search backend for the default database (a `backends.base.SearchBackend`)."""
+    vendor = connection.vendor
+    engine = _backends.get(vendor)
+    if engine is None:
+        # The vendor's module is imported only when that database is in use.
+        if vendor == "postgresql":
+            from search.backends.postgres import PostgresBackend as backend_class
+        elif vendor == "sqlite":
+            from search.backends.sqlite import SQLiteBackend as backend_class
+        else:
+            raise ImproperlyConfigured(
+                f"Search supports PostgreSQL and SQLite, not {vendor}: set DATABASE_URL to a postgres:// URL,"
+                " or leave it unset for SQLite."
+            )
+        engine = _backends[vendor] = backend_class()
+    return engine
 
 
 # ---------------------------------------------------------------------------

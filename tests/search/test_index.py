@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from articles import search, services
+import search
+from articles import services
 from articles.content_file import import_content
 from articles.models import Article
-from tests.articles.search.conftest import titles
+from tests.search.conftest import titles
 
 pytestmark = pytest.mark.django_db
 

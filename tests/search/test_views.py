@@ -7,9 +7,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles import search
+import search
 from articles.models import Article
-from articles.search import query
+from search import query
 
 pytestmark = pytest.mark.django_db
 

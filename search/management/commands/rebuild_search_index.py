@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles import search
+import search
 from pagecache.cache import content_changed
 
 

@@ -7,9 +7,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import search
+import search
 from articles.models import Article
-from articles.search.query import OPERATOR_WORDS, STOP_WORDS, words
+from search.query import OPERATOR_WORDS, STOP_WORDS, words
 
 pytestmark = pytest.mark.django_db
 

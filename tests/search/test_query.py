@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from articles.search.query import Clause, expand_synonyms, parse
+from search.query import Clause, expand_synonyms, parse
 
 
 def typed(text):

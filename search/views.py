@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from articles import search as engine
+import search as engine
 
 # Longer values are cut before anything parses them (see query.MAX_QUERY_LENGTH).
 MAX_PARAMETER_LENGTH = 1000

@@ -1,6 +1,6 @@
 import pytest
 
-from articles import search
+import search
 from tests.factories import ArticleConditionFactory, ArticleFactory, ConditionFactory
 
 

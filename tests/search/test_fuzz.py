@@ -19,7 +19,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from articles.search.query import OPERATOR_WORDS, STOP_WORDS, words
+from search.query import OPERATOR_WORDS, STOP_WORDS, words
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,14 @@
 """An existing search index migrates to a vocabulary of visible words (0006_search_visible_vocabulary)."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from articles import search
+import search
 from articles.models import Article
+from tests.factories import ConditionFactory
 
 BEFORE = ("articles", "0005_archive_anchors")
 AFTER = ("articles", "0006_search_visible_vocabulary")
@@ -48,5 +51,37 @@ def test_an_existing_index_gets_its_words_and_a_vocabulary_readers_can_see(publi
         migrate_to_latest()
         Article.objects.filter(status=Article.Status.PUBLISHED).delete()
         assert vocabulary() == {}
+    finally:
+        migrate_to_latest()
+
+
+def stored_terms():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, terms FROM search_document ORDER BY article_id")
+        rows = cursor.fetchall()
+    return {pk: sorted(json.loads(terms) if isinstance(terms, str) else terms) for pk, terms in rows}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_each_row_the_words_the_index_writes(publish):
+    # 0006 computes the words with its own frozen copy of the index's rules
+    # (articles imports nothing from search); on the day it was frozen they
+    # are the words the search app writes, for every kind of text an article has.
+    anxiety = ConditionFactory(name="Généralised Anxiety")
+    long_body = " ".join(f"Théme{chr(97 + n // 26)}{chr(97 + n % 26)} about über-closeness_{n}." for n in range(60))
+    publish(
+        "Café talks: the **first** date",
+        body=long_body + "[^a]",
+        summary="Nervous in 2026? Ünderstandable, covid19.",
+        conditions=[anxiety],
+    )
+    publish("Short", body="<b>Bold</b> &amp; brave, naïve\ue000marker words.")
+    search.rebuild()
+    expected = stored_terms()
+    assert all(expected.values()) and "generalised" in expected[min(expected)]
+    try:
+        migrate(BEFORE)
+        migrate(AFTER)
+        assert stored_terms() == expected
     finally:
         migrate_to_latest()

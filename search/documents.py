@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
-from articles.search.query import MAX_WORD_LENGTH, STOP_WORDS, words
+from search.query import MAX_WORD_LENGTH, STOP_WORDS, words
 
 # The body's opening (about 100 words) counts for ranking beside the title,
 # summary and condition names; matching always uses the whole body. Small

@@ -2,9 +2,9 @@
 
 import pytest
 
-from articles import search
-from tests.articles.search.conftest import titles
+import search
 from tests.factories import ConditionFactory
+from tests.search.conftest import titles
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,1 @@
+"""Search backends: `base.SearchBackend` is the interface, one subclass per database (postgres.py, sqlite.py)."""
