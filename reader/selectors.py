@@ -30,6 +30,7 @@ from articles.related import RELATED_CANDIDATES, in_stored_order, stored_ids
 from conditions.models import Condition
 from intimacyhub.compiled import CompiledQuery
 from intimacyhub.pagination import newer_than, older_than
+from intimacyhub.sql import sliced_for_union
 
 RECENT_ARTICLES = 5
 RELATED_ARTICLES = 4
@@ -92,14 +93,12 @@ def _neighbour_rows(pk, *related):
     # The page's own date, read in the database: no date parameter to convert.
     when = Subquery(Article.objects.filter(pk=pk).values("published_at")[:1])
     walks = [
-        others[:RECENT_ARTICLES],
+        sliced_for_union(others, RECENT_ARTICLES),
         # Previous and next in (published_at, id) order, seeking the date index.
-        others.filter(older_than(when, pk))[:1],
-        others.filter(newer_than(when, pk)).reverse()[:1],
+        sliced_for_union(others.filter(older_than(when, pk)), 1),
+        sliced_for_union(others.filter(newer_than(when, pk)).reverse(), 1),
     ]
-    # Each sliced walk is wrapped in `pk IN (...)`: SQLite refuses LIMIT
-    # directly inside a compound statement.
-    ids = [Article.objects.filter(pk__in=walk).order_by().values("pk") for walk in walks]
+    ids = [walk.values("pk") for walk in walks]
     ids.append(Article.objects.filter(pk__in=related).order_by().values("pk"))
     return (
         published.filter(pk__in=ids[0].union(*ids[1:], all=True))
@@ -249,16 +248,13 @@ def newest_featuring(quotes):
 
     One query for the page, however many articles feature a quote: for each
     quote an index walk that stops after ARTICLES_PER_QUOTE + 1 articles,
-    joined with UNION ALL. (Each sliced walk sits inside `pk IN (...)`
-    because SQLite refuses LIMIT directly inside a compound statement.)
+    joined with UNION ALL (intimacyhub/sql.py says how each database takes it).
     """
     if not quotes:
         return {}
     published = Article.objects.published()
     walks = [
-        Article.objects.filter(pk__in=published.filter(quote_links__quote=quote).values("pk")[: ARTICLES_PER_QUOTE + 1])
-        .order_by()
-        .values("pk")
+        sliced_for_union(published.filter(quote_links__quote=quote), ARTICLES_PER_QUOTE + 1).values("pk")
         for quote in quotes
     ]
     # An article among one quote's newest that also features another quote

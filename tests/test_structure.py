@@ -176,3 +176,17 @@ def test_imports_inside_functions_count(tmp_path):
 def test_find_cycle_finds_one():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) == []
+
+
+# A module a newcomer can read in one sitting (issue 13); settings are configuration, read top to bottom.
+MAX_MODULE_LINES = 400
+LONG_BY_NATURE = {"intimacyhub.settings"}
+
+
+def test_no_module_outgrows_one_concern():
+    long = {
+        name: lines
+        for name, path in _modules(ROOT).items()
+        if name not in LONG_BY_NATURE and (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"split these by concern (at most {MAX_MODULE_LINES} lines): {long}"
