@@ -9,7 +9,7 @@ import threading
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from checks.engine import CompiledRules
+from checks.compiled import CompiledRules
 from checks.rules import DEFAULT_RULES_FILE, apply_overrides, load_rules_file
 
 SETTINGS = ("INTIMACYHUB_RULES_FILE", "INTIMACYHUB_CHECKS", "INTIMACYHUB_READING_GRADE")

@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from checks import markdown_text, readability
-from checks.prefixes import leading_prefixes
-from checks.rules import MATCH_KINDS
+from checks.config import active_rules
 
 SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
 MARKDOWN_FIELDS = ("body", "note")
@@ -80,37 +79,6 @@ class Finding:
             "guideline": self.guideline_url,
             "guideline_name": self.guideline_name,
         }
-
-
-class CompiledRules:
-    """A list of rules made ready to run.
-
-    The text-matching rules are indexed by the letters their matches start
-    with (checks.prefixes), so one walk over the words of a text finds every
-    place any of them can match; a rule whose start cannot be known gets a
-    pass of its own.
-    """
-
-    def __init__(self, rules, *, reading_grade=8):
-        self.rules = list(rules)
-        self.reading_grade = reading_grade
-        self.matching = [rule for rule in self.rules if rule.kind in MATCH_KINDS]
-        self.builtin = [rule for rule in self.rules if rule.kind not in MATCH_KINDS]
-        self.single = [re.compile(r.pattern, 0 if r.case_sensitive else re.IGNORECASE) for r in self.matching]
-        # A word's first two characters -> [(rule index, the starts its matches may have)].
-        self.by_prefix = {}
-        self.unindexed = []
-        for index, rule in enumerate(self.matching):
-            starts = leading_prefixes(rule.pattern)
-            if starts is None:
-                self.unindexed.append(index)
-                continue
-            for key in sorted({start[:2] for start in starts}):
-                group = tuple(sorted(start for start in starts if start.startswith(key)))
-                self.by_prefix.setdefault(key, []).append((index, group))
-        self.near = {r.near_pattern: re.compile(r.near_pattern, re.IGNORECASE) for r in self.matching if r.near_pattern}
-        self.note = {r.id: re.compile(r.note_pattern, re.IGNORECASE) for r in self.matching if r.note_pattern}
-        self.statistic = {r.id: re.compile(r.pattern, re.IGNORECASE) for r in self.builtin if r.pattern}
 
 
 class _Field:
@@ -418,8 +386,6 @@ def _builtin_rules(compiled, document, items):
 def run_checks(document, *, rules=None):
     """Return the findings of `rules` (the site's active rules by default) on `document`, in reading order."""
     if rules is None:
-        from checks.config import active_rules
-
         rules = active_rules()
     items = [_Field(name, source or "", document) for name, source in document.fields.items()]
     findings = _match_rules(rules, document, items) + _builtin_rules(rules, document, items)

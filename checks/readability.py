@@ -157,3 +157,9 @@ def grades(sentences):
     smog = 1.043 * math.sqrt(30 * polysyllables / count) + 3.1291
     hardest = max(sentences, key=lambda s: 0.39 * s.words + 11.8 * s.syllables / s.words)
     return Grades(round(flesch_kincaid, 1), round(smog, 1), count, hardest)
+
+
+def syllable_count(word):
+    """Return the syllables of one word, as textstat counts them."""
+    word = word.lower()
+    return _syllables.get(word) or _count_syllables(word)
