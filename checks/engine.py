@@ -26,8 +26,9 @@ SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
 MARKDOWN_FIELDS = ("body", "note")
 _CITATION_FIELD_RE = re.compile(r"citation:(\d+):(key|url)")
 _IMAGE_FILE_RE = re.compile(r"\S+\.(?:png|jpe?g|gif|webp|svg|avif)", re.IGNORECASE)
-# A word's first two characters: the key of CompiledRules.by_prefix.
-_WORD_START_RE = re.compile(r"\b\w.", re.DOTALL)
+# A word's first three characters: the key of CompiledRules.by_prefix.
+# (A lookahead: the three characters may run into the next word, "a p" of "a psycho".)
+_WORD_START_RE = re.compile(r"\b(?=(\w.{0,2}))", re.DOTALL)
 _OTHER_SPACE_RE = re.compile(r"[^\S ]")
 _URL_TEXT_RE = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 
@@ -180,10 +181,14 @@ def _scan(compiled, item):
     single = compiled.single
     last_end = [-1] * len(compiled.matching)
     found = []
-    get = compiled.by_prefix.get
+    get, get_short = compiled.by_prefix.get, compiled.by_short_prefix.get
     for word in _WORD_START_RE.finditer(keys):
-        entries = get(word.group())
-        if not entries:
+        key = word.group(1)
+        entries = get(key)
+        short = get_short(key[:2])
+        if short:
+            entries = [*entries, *short] if entries else short
+        elif not entries:
             continue
         position = word.start()
         for index, starts in entries:
@@ -316,18 +321,20 @@ def _tables(rule, item):
 
 
 def _statistics(compiled, rule, item):
-    pattern = compiled.statistic[rule.id]
     ref_starts = [start for start, _end, _key in item.parsed.refs]
-    found = []
     paragraphs = item.analysis().paragraphs
-    for number, paragraph in enumerate(paragraphs):
+    starts = [paragraph.start for paragraph in paragraphs]
+    found = []
+    for match in compiled.statistic[rule.id].finditer(item.prose):
+        number = bisect.bisect_right(starts, match.start()) - 1
+        if number < 0:
+            continue
         # A reference at the paragraph's very end is masked out of its prose: look up to the next one.
-        limit = paragraphs[number + 1].start if number + 1 < len(paragraphs) else len(item.prose)
-        index = bisect.bisect_left(ref_starts, paragraph.start)
+        limit = starts[number + 1] if number + 1 < len(starts) else len(item.prose)
+        index = bisect.bisect_left(ref_starts, starts[number])
         if index < len(ref_starts) and ref_starts[index] < limit:
             continue  # the paragraph cites a source
-        for match in pattern.finditer(item.prose, paragraph.start, paragraph.end):
-            found.append(_finding(rule, item, *_trim(item.prose, *match.span())))
+        found.append(_finding(rule, item, *_trim(item.prose, *match.span())))
     return found
 
 

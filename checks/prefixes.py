@@ -66,7 +66,9 @@ def _prefixes(items, length):
     elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
         low, high, item = value
         found = _prefixes(rest, length) if low == 0 else set()
-        if high != 0:
+        if high == 1:
+            found |= _prefixes(list(item) + rest, length)  # an optional part: then the rest
+        elif high != 0:
             found |= _prefixes(list(item), length)  # what follows one copy is not known
     else:
         return {""}
@@ -84,3 +86,15 @@ def leading_prefixes(pattern):
     if any(len(prefix) < 2 or not re.match(r"\w", prefix) for prefix in found):
         return None
     return frozenset(found)
+
+
+def gated(pattern):
+    """Return `pattern` behind a lookahead of the characters its matches can start with, when they are known.
+
+    The lookahead lets the regex engine skip every other position at once.
+    """
+    found = leading_prefixes(pattern)
+    if found is None:
+        return pattern
+    chars = {char for prefix in found for char in (prefix[0], prefix[0].upper())}
+    return "(?=[" + "".join(re.escape(char) for char in sorted(chars)) + "])(?:" + pattern + ")"

@@ -166,3 +166,11 @@ def test_syllables_never_reach_for_the_network(monkeypatch):
     grades = readability.grades(readability.analyse("Extraordinary circumstances require patience.").sentences)
     assert grades.flesch_kincaid > 10
     assert readability.syllable_count("extraordinary") == 6
+
+
+def test_a_match_right_after_a_one_letter_word_is_found():
+    # Words are looked up by their first three characters, which here run into the next word ("a p").
+    assert [f.text for f in check("I was a psycho, a schizo.") if f.rule == "language/derogatory-term"] == [
+        "psycho",
+        "schizo",
+    ]
