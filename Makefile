@@ -66,6 +66,8 @@ bench: install bench-deps
 	$(PY) bench/run.py --articles $(ARTICLES)
 	# Issue 12: readers' page-cache hit rate while an editor saves drafts (about 100 s).
 	$(PY) bench/draft_saves.py
+	# Issue 15: the editorial checks on a 1 MB body (about 30 s).
+	$(PY) bench/checks_bench.py
 
 # Issue 6: 50 readers for 60 s while 4 editors save the same 3 articles; zero
 # errors, no lost edit (bench/loadtest.py says what it checks). About 2 minutes.

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "articles",
     "search",
     "reader",
+    "checks",
     "intimacyhub",
     "pagecache",
     "pages",
@@ -308,6 +309,16 @@ INTIMACYHUB_UPLOAD_MAX_PIXELS = int(os.environ.get("INTIMACYHUB_UPLOAD_MAX_PIXEL
 # Editorial workflow: a clinical review stays current this long (12 months by
 # default); a share-preview link for an outside reviewer works this long.
 INTIMACYHUB_REVIEW_INTERVAL_DAYS = int(os.environ.get("INTIMACYHUB_REVIEW_INTERVAL_DAYS", "365"))
+# Editorial checks (checks/): the rules file (a site's own may start with
+# `extends = "default"`), rules switched off or given another severity
+# ("rule-id=off,other-id=warn" in the environment), the target reading grade.
+INTIMACYHUB_RULES_FILE = os.environ.get("INTIMACYHUB_RULES_FILE") or BASE_DIR / "checks" / "rules.toml"
+INTIMACYHUB_CHECKS = dict(
+    item.strip().split("=", 1) if "=" in item else (item.strip(), "")
+    for item in os.environ.get("INTIMACYHUB_CHECKS", "").split(",")
+    if item.strip()
+)
+INTIMACYHUB_READING_GRADE = float(os.environ.get("INTIMACYHUB_READING_GRADE", "8"))
 INTIMACYHUB_SHARE_PREVIEW_MAX_AGE = 7 * 24 * 60 * 60
 
 # Shown in every page's footer; the first entry is the most prominent.
