@@ -17,69 +17,19 @@ Imports no app.
 
 import bisect
 import re
-from dataclasses import dataclass, field
 
 from checks import markdown_text, readability
 from checks.config import active_rules
+from checks.documents import Citation, Document, Finding  # noqa: F401 (the engine's API)
 
 SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
 MARKDOWN_FIELDS = ("body", "note")
-_CITATION_FIELD_RE = re.compile(r"citation:(\d+):(key|url)")
 _IMAGE_FILE_RE = re.compile(r"\S+\.(?:png|jpe?g|gif|webp|svg|avif)", re.IGNORECASE)
 # A word's first three characters: the key of CompiledRules.by_prefix.
 # (A lookahead: the three characters may run into the next word, "a p" of "a psycho".)
 _WORD_START_RE = re.compile(r"\b(?=(\w.{0,2}))", re.DOTALL)
 _OTHER_SPACE_RE = re.compile(r"[^\S ]")
 _URL_TEXT_RE = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Citation:
-    key: str = ""
-    url: str = ""
-    excerpt: str = ""
-
-
-@dataclass(frozen=True)
-class Document:
-    fields: dict  # field name -> source text, in the order findings are listed
-    content_notes: tuple = ()
-    citations: tuple = ()  # Citation, in reference order
-    images: dict = field(default_factory=dict)  # library image slug -> its own alt text ("" if decorative)
-
-    def source(self, name):
-        """Return the source text a finding's offsets point into."""
-        match = _CITATION_FIELD_RE.fullmatch(name)
-        if match:
-            citation = self.citations[int(match[1]) - 1]
-            return getattr(citation, match[2])
-        return self.fields[name]
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    field: str
-    start: int
-    end: int
-    text: str
-    message: str
-    guideline_name: str
-    guideline_url: str
-
-    def as_dict(self):
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "field": self.field,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "message": self.message,
-            "guideline": self.guideline_url,
-            "guideline_name": self.guideline_name,
-        }
 
 
 class _Field:
