@@ -10,8 +10,8 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from conditions.models import SLUG_PATTERN, Condition
-from intimacyhub.links import url
-from intimacyhub.rendering import render_markdown
+from core.links import url
+from core.rendering import render_markdown
 
 WORDS_PER_MINUTE = 200
 LISTING_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from markdownx.admin import MarkdownxModelAdmin
 
 from conditions.models import Condition
-from intimacyhub.forms import UnixNewlinesForm
+from core.forms import UnixNewlinesForm
 
 
 @admin.register(Condition)

@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "intimacyhub.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,7 +117,7 @@ def env_int(name, default, *, minimum=0):
     return number
 
 
-# Sign-in throttling (django-axes; intimacyhub/signin.py explains it): after 5
+# Sign-in throttling (django-axes; core/signin.py explains it): after 5
 # failed attempts for one username from one address, that pair is locked out
 # for an hour (a success resets it); after 30 for one username from all
 # addresses, addresses that never signed in as that user are refused too.
@@ -125,7 +125,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "intimacyhub.signin.ThrottledHandler"
+AXES_HANDLER = "core.signin.ThrottledHandler"
 AXES_FAILURE_LIMIT = env_int("INTIMACYHUB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 INTIMACYHUB_LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("INTIMACYHUB_LOGIN_ACCOUNT_FAILURE_LIMIT", 30, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
@@ -135,27 +135,27 @@ AXES_RESET_ON_SUCCESS = True
 # closed by the very attempts it refuses, and a locked pair unlocks an hour
 # after its last real failure.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "intimacyhub.signin.lockout_response"
+AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
 AXES_VERBOSE = False
 # The client's address behind N reverse proxies of our own (nginx, a load
 # balancer): 0 (the default) uses REMOTE_ADDR and ignores X-Forwarded-For,
 # which anyone can write. Set it to the number of proxies that append to
 # X-Forwarded-For in front of the application, and no more.
 INTIMACYHUB_TRUSTED_PROXIES = env_int("INTIMACYHUB_TRUSTED_PROXIES", 0)
-AXES_CLIENT_IP_CALLABLE = "intimacyhub.signin.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "core.signin.client_ip_address"
 
 ROOT_URLCONF = "intimacyhub.urls"
 
 TEMPLATES = [
-    # The reader site: Jinja2 (see intimacyhub/templating.py for why). First,
+    # The reader site: Jinja2 (see core/templating.py for why). First,
     # so a page's name finds its Jinja2 template; the admin's names miss here.
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {
-            "environment": "intimacyhub.templating.environment",
-            "context_processors": ["intimacyhub.context_processors.site", "pages.views.footer_links"],
+            "environment": "core.templating.environment",
+            "context_processors": ["core.context_processors.site", "pages.views.footer_links"],
         },
     },
     # The admin and its overrides in templates/admin/.
@@ -168,7 +168,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "intimacyhub.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -299,9 +299,9 @@ if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_URL):
     raise ImproperlyConfigured(f"DJANGO_ADMIN_URL must be a path such as 'admin/' or 'staff/desk/'; got {ADMIN_URL!r}.")
 
 # The one renderer also drives the editors' live preview.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "intimacyhub.rendering.markdownify_preview"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "core.rendering.markdownify_preview"
 MARKDOWNX_MEDIA_PATH = "uploads/"
-# Editor uploads (see intimacyhub/uploads.py): raster images only, checked by decoding them.
+# Editor uploads (see core/uploads.py): raster images only, checked by decoding them.
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"]
 INTIMACYHUB_UPLOAD_MAX_PIXELS = int(os.environ.get("INTIMACYHUB_UPLOAD_MAX_PIXELS", str(40_000_000)))

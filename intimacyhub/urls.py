@@ -7,9 +7,9 @@ from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
 from articles.roles import may_upload_images
-from intimacyhub.cacheable import PAGE_NUMBER, cacheable
-from intimacyhub.uploads import SafeImageUploadView
-from intimacyhub.views import healthz
+from core.cacheable import PAGE_NUMBER, cacheable
+from core.uploads import SafeImageUploadView
+from core.views import healthz
 from reader.sitemaps import sitemaps
 from reader.views import RobotsView
 
@@ -24,7 +24,7 @@ markdownx_urls = [
     path("markdownify/", staff_member_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
 ]
 
-handler500 = "intimacyhub.views.server_error"
+handler500 = "core.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

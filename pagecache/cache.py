@@ -40,7 +40,7 @@ What is never cached
 --------------------
 Pages whose view does not declare itself cacheable, and requests with a
 query parameter the view did not declare or a value not in its one spelling
-(intimacyhub/cacheable.py: the declarations, and why such requests are
+(core/cacheable.py: the declarations, and why such requests are
 served but not stored). Search declares nothing: what readers search for is
 never stored, and its responses say no-store to every other cache too.
 Requests other than GET and HEAD, and requests carrying any cookie or an
@@ -101,9 +101,9 @@ from django.db.models.functions import Now
 from django.dispatch import Signal
 from django.http import HttpResponse
 
-from intimacyhub.cacheable import cache_url
-from intimacyhub.compiled import CompiledQuery
-from intimacyhub.outages import is_database_unavailable
+from core.cacheable import cache_url
+from core.compiled import CompiledQuery
+from core.outages import is_database_unavailable
 from pagecache.models import ContentGeneration
 
 logger = logging.getLogger(__name__)

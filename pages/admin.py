@@ -2,7 +2,7 @@ from django.contrib import admin
 from markdownx.admin import MarkdownxModelAdmin
 from reversion.admin import VersionAdmin
 
-from intimacyhub.forms import UnixNewlinesForm
+from core.forms import UnixNewlinesForm
 from pages.models import Page
 
 

@@ -15,8 +15,8 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from markdownx.models import MarkdownxField
 
-from intimacyhub.links import url
-from intimacyhub.rendering import render_markdown
+from core.links import url
+from core.rendering import render_markdown
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 

@@ -6,8 +6,8 @@ from django.db import DatabaseError
 from django.http import Http404
 from django.views.generic import TemplateView
 
-from intimacyhub.compiled import CompiledQuery
-from intimacyhub.outages import is_database_unavailable
+from core.compiled import CompiledQuery
+from core.outages import is_database_unavailable
 from pages.models import Page
 
 logger = logging.getLogger(__name__)

@@ -33,8 +33,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import Coalesce, Mod, Now, RowNumber
 
 from articles.models import Article
-from intimacyhub.compiled import CompiledQuery
-from intimacyhub.pagination import older_than
+from core.compiled import CompiledQuery
+from core.pagination import older_than
 from pagecache.models import ContentGeneration
 from reader.models import ArchiveAnchor
 from reader.selectors import CARD_FIELDS, article_with_author

@@ -11,7 +11,7 @@ from django.views.generic import ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from conditions.models import Condition
-from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
+from core.pagination import KeysetPaginationMixin, parse_page_number
 from reader import selectors
 
 

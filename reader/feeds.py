@@ -20,7 +20,7 @@ FEED_ITEMS = 20
 
 class LatestArticlesFeed(Feed):
     description = "New articles on intimacy and mental health, with sources."
-    page_cache_params = {}  # feeds read no query parameter (see intimacyhub/cacheable.py)
+    page_cache_params = {}  # feeds read no query parameter (see core/cacheable.py)
 
     def __call__(self, request, *args, **kwargs):
         # Django's Feed, but the XML is written to a buffer and handed to the

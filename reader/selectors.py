@@ -7,7 +7,7 @@ previous and next. Written as ordinary querysets that took ten queries and
 about six milliseconds of ORM work a request. Here each query is still
 written with the ORM (the visibility rule is still
 `Article.objects.published()`), but compiled once per process
-(`intimacyhub.compiled`), so a request only runs SQL:
+(`core.compiled`), so a request only runs SQL:
 
 1. the article and its author, by slug (readers' path; staff previews load
    it through the ORM),
@@ -28,9 +28,9 @@ from django.db.models import Exists, OuterRef, Subquery
 from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
 from articles.related import RELATED_CANDIDATES, in_stored_order, stored_ids
 from conditions.models import Condition
-from intimacyhub.compiled import CompiledQuery
-from intimacyhub.pagination import newer_than, older_than
-from intimacyhub.sql import sliced_for_union
+from core.compiled import CompiledQuery
+from core.pagination import newer_than, older_than
+from core.sql import sliced_for_union
 
 RECENT_ARTICLES = 5
 RELATED_ARTICLES = 4
@@ -248,7 +248,7 @@ def newest_featuring(quotes):
 
     One query for the page, however many articles feature a quote: for each
     quote an index walk that stops after ARTICLES_PER_QUOTE + 1 articles,
-    joined with UNION ALL (intimacyhub/sql.py says how each database takes it).
+    joined with UNION ALL (core/sql.py says how each database takes it).
     """
     if not quotes:
         return {}

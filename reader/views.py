@@ -18,8 +18,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 from articles.models import Article, Author, Quote, Tag
 from articles.roles import articles_visible_to
 from conditions.models import Condition
-from intimacyhub.cacheable import PAGE_NUMBER
-from intimacyhub.pagination import KeysetPaginationMixin, parse_page_number
+from core.cacheable import PAGE_NUMBER
+from core.pagination import KeysetPaginationMixin, parse_page_number
 from reader import archive_anchors, selectors
 from reader.redirects import SlugRedirectMixin
 from reader.structured_data import article_json_ld

@@ -40,7 +40,7 @@ def db_clock(monkeypatch):
     """Set the database's idea of now, which published() compares against."""
     from django.db.models.functions import Now
 
-    from intimacyhub.compiled import forget_compiled
+    from core.compiled import forget_compiled
 
     def set_clock(when):
         def as_sql(self, compiler, connection, **extra):

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
-from intimacyhub.pagination import decode_cursor, encode_cursor, newer_than, older_than, parse_page_number
+from core.pagination import decode_cursor, encode_cursor, newer_than, older_than, parse_page_number
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intimacyhub.rendering import citation_keys_in, markdownify_preview, render_markdown
+from core.rendering import citation_keys_in, markdownify_preview, render_markdown
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_empty_source_renders_empty():
 
 def fresh_render(text, citation_keys=None):
     """Render as the renderer did before it kept its Markdown instances between calls."""
-    from intimacyhub import rendering
+    from core import rendering
 
     saved = dict(rendering._instances.__dict__)
     rendering._instances.__dict__.clear()

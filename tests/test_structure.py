@@ -80,9 +80,11 @@ def find_cycle(graph):
     return []
 
 
-# The configuration and shared-utility package imports no app; only its URL
-# configuration names the apps' views, as any Django project's must.
-UTILITY_PACKAGE = "intimacyhub"
+# The shared utilities (`core`) import no app. The configuration package
+# (`intimacyhub`: settings, URLs, wsgi/asgi) is imported by nothing; only its
+# URL configuration names the apps' views, as any Django project's must.
+UTILITY_PACKAGE = "core"
+CONFIGURATION_PACKAGE = "intimacyhub"
 CONFIGURATION = {"intimacyhub.urls"}
 APPS = ("articles", "conditions", "pagecache", "pages", "reader", "search")
 # The public site sits on top: it imports the other apps, and only the URL
@@ -102,11 +104,33 @@ def test_the_utility_package_imports_no_app():
     offenders = sorted(
         f"{module} -> {target}"
         for module, targets in graph.items()
-        if module.split(".")[0] == UTILITY_PACKAGE and module not in CONFIGURATION
+        if module.split(".")[0] == UTILITY_PACKAGE
         for target in targets
-        if target.split(".")[0] in APPS
+        if target.split(".")[0] in (*APPS, CONFIGURATION_PACKAGE)
     )
     assert not offenders, "the utility package imports an app: " + ", ".join(offenders)
+    assert "core.rendering" in graph  # the graph is read
+
+
+def test_the_configuration_imports_apps_only_in_its_urls_and_nothing_imports_it():
+    graph = import_graph()
+    configuration = {m for m in graph if m.split(".")[0] == CONFIGURATION_PACKAGE}
+    assert CONFIGURATION <= configuration
+    importing_apps = sorted(
+        f"{module} -> {target}"
+        for module in configuration - CONFIGURATION
+        for target in graph[module]
+        if target.split(".")[0] in (*APPS, UTILITY_PACKAGE)
+    )
+    assert not importing_apps, "configuration imports an app: " + ", ".join(importing_apps)
+    importers = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module not in configuration
+        for target in targets
+        if target in configuration
+    )
+    assert not importers, "the configuration is imported: " + ", ".join(importers)
 
 
 def _offenders(graph, app, forbidden):

@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from articles import services
 from articles.models import EDITORIAL_FIELDS, Article
-from intimacyhub.forms import UnixNewlinesForm
+from core.forms import UnixNewlinesForm
 
 
 def conflict_message(conflict):

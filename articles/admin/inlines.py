@@ -10,8 +10,8 @@ from markdownx.widgets import AdminMarkdownxWidget
 from articles import services
 from articles.models import ArticleCondition, ArticleQuote, ArticleTag, Citation, RelatedArticle
 from articles.roles import articles_visible_to
-from intimacyhub.forms import UnixNewlinesForm
-from intimacyhub.rendering import citation_keys_in
+from core.forms import UnixNewlinesForm
+from core.rendering import citation_keys_in
 
 MARKDOWN_WIDGET = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
 

@@ -5,7 +5,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
 from articles.content_file.schema import ContentFileError, Problem
-from intimacyhub.rendering import RenderError, render_batch
+from core.rendering import RenderError, render_batch
 
 # Rendering Markdown is most of an import's work. From this many changed
 # articles on, it runs in worker processes, a few chunks of RENDER_CHUNK

@@ -13,7 +13,7 @@ from django.db.models import Value
 
 from articles.models import Article, ArticleCondition, ArticleTag
 from articles.related.reading import RELATED_CANDIDATES
-from intimacyhub.sql import sliced_for_union
+from core.sql import sliced_for_union
 
 CONDITION_WEIGHT = 3
 TAG_WEIGHT = 1

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     initial = True
 
-    dependencies = [("articles", "0007_reserved_addresses_and_owner")]
+    dependencies = [("articles", "0008_archiveanchor_moves_to_reader")]
 
     operations = [
         migrations.SeparateDatabaseAndState(

@@ -32,7 +32,7 @@ from django.utils import timezone
 from articles.content_file import import_content
 from articles.models import Article, ArticleCondition, Tag
 from articles.receivers import CONTENT_APPS
-from intimacyhub.cacheable import PAGE_NUMBER, cacheable
+from core.cacheable import PAGE_NUMBER, cacheable
 from pagecache import cache as pagecache
 from pagecache.models import ContentGeneration
 from reader.models import ArchiveAnchor
@@ -707,7 +707,7 @@ def middleware_only(request):
 
 
 # The URL configuration of the tests that call the middleware directly: only
-# the declarations are read from it (intimacyhub/cacheable.py).
+# the declarations are read from it (core/cacheable.py).
 urlpatterns = [
     path("page/", cacheable()(middleware_only)),
     path("p/", cacheable(page=PAGE_NUMBER)(middleware_only)),

@@ -7,8 +7,8 @@ from django.test import Client
 
 from pages import views
 from pages.models import Page
+from tests.core.test_xss import PAYLOADS, assert_inert
 from tests.factories import ArticleFactory, PageFactory
-from tests.intimacyhub.test_xss import PAYLOADS, assert_inert
 
 pytestmark = pytest.mark.django_db
 

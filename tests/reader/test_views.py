@@ -485,7 +485,7 @@ def test_404_page_is_friendly_and_keeps_the_crisis_footer(client):
 
 
 def test_500_page_renders_without_the_request_context(rf):
-    from intimacyhub.views import server_error
+    from core.views import server_error
 
     response = server_error(rf.get("/"))
     html = response.content.decode()

@@ -22,7 +22,7 @@ from django.utils.text import Truncator
 from jinja2 import Environment, Undefined
 from markupsafe import Markup
 
-from intimacyhub.links import url
+from core.links import url
 
 # Inside <script>, HTML does not end at quotes but at "</script" (and "<!--"
 # changes parsing), so no "<", ">" or "&" may survive. JSON allows writing any

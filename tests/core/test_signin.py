@@ -5,7 +5,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.test import RequestFactory
 
-from intimacyhub.signin import client_ip_address
+from core.signin import client_ip_address
 
 pytestmark = pytest.mark.django_db
 

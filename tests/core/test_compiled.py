@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from articles.models import Article
-from intimacyhub.compiled import CompiledQuery
+from core.compiled import CompiledQuery
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

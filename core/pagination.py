@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.utils.cache import patch_cache_control
 
-from intimacyhub.cacheable import PAGE_NUMBER
+from core.cacheable import PAGE_NUMBER
 
 # A cursor is "<microseconds since the epoch>_<id>".
 _CURSOR_RE = re.compile(r"([0-9]{1,17})_([0-9]{1,18})")

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from intimacyhub import templating
+from core import templating
 
 
 @override_settings(TIME_ZONE="America/New_York")

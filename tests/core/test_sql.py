@@ -8,7 +8,7 @@ from django.db.models import Value
 from django.utils import timezone
 
 from articles.models import Article
-from intimacyhub.sql import sliced_for_union
+from core.sql import sliced_for_union
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

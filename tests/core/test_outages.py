@@ -20,7 +20,7 @@ from django.db.utils import DatabaseErrorWrapper
 from django.test import Client
 
 from articles.models import Article, ArticleQuerySet
-from intimacyhub.outages import is_database_unavailable
+from core.outages import is_database_unavailable
 from tests.factories import ArticleFactory
 
 

@@ -1,11 +1,11 @@
-from intimacyhub.outages import is_database_unavailable
-from intimacyhub.views import database_unavailable
+from core.outages import is_database_unavailable
+from core.views import database_unavailable
 
 
 class DatabaseUnavailableMiddleware:
     """Turn a database outage into a 503 page instead of a traceback.
 
-    Only an outage (intimacyhub.outages): any other exception, database errors
+    Only an outage (core.outages): any other exception, database errors
     included, goes on to Django, which logs it with its traceback and answers
     500 (handler500). This also covers DEBUG mode, where Django would show its
     technical error page instead.

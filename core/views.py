@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 
-from intimacyhub.outages import is_database_unavailable
+from core.outages import is_database_unavailable
 
 RETRY_AFTER_SECONDS = 30
 
