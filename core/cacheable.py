@@ -69,3 +69,33 @@ def cache_url(request):
         kept.append((name, values[0]))
     query = urlencode(sorted(kept))
     return f"{request.scheme}://{request.get_host()}{request.path}" + (f"?{query}" if query else "")
+
+
+# Query parameters pages read whose responses are never stored: keyset
+# cursors (core/pagination.py), search (search/views.py) and the sign-in
+# page's return address. Varnish keeps these and the declared ones and drops
+# every other parameter before the request reaches Django
+# (deploy/varnish/default.vcl; a test keeps its list equal to site_params()).
+UNSTORED_PARAMS = frozenset({"after", "before", "q", "next"})
+
+
+def declared_param_names(urlconf=None):
+    """Every query parameter name some cacheable view of the URLconf declares."""
+    from django.urls import get_resolver
+
+    names = set()
+
+    def walk(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns)
+            else:
+                names.update(declared_params(pattern.callback) or ())
+
+    walk(get_resolver(urlconf).url_patterns)
+    return names
+
+
+def site_params(urlconf=None):
+    """The query parameter names the site reads: what Varnish must not drop."""
+    return declared_param_names(urlconf) | UNSTORED_PARAMS

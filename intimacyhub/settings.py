@@ -208,6 +208,16 @@ INTIMACYHUB_PAGE_CACHE_SECONDS = int(os.environ.get("INTIMACYHUB_PAGE_CACHE_SECO
 # serve (a 2,000-URL sitemap section, a few hundred KB; articles are 10 to 40 KB).
 INTIMACYHUB_PAGE_CACHE_MAX_BYTES = int(os.environ.get("INTIMACYHUB_PAGE_CACHE_MAX_BYTES", str(512 * 1024)))
 INTIMACYHUB_PAGE_CACHE_ALIAS = "default"
+# Varnish in front (deploy/varnish/default.vcl; README "Scaling out"): the
+# ban address of each Varnish, e.g. http://127.0.0.1:6089. When set, pages the
+# page cache may store are shared with `public, max-age=0, s-maxage=N`, N at
+# most INTIMACYHUB_SHARED_MAX_AGE seconds and never past the next scheduled
+# publication; after every content write Django bans the other generations and
+# waits at most INTIMACYHUB_VARNISH_TIMEOUT seconds for each answer. A Varnish
+# that cannot be reached drops the pages within INTIMACYHUB_SHARED_MAX_AGE.
+INTIMACYHUB_VARNISH_URLS = env_list("INTIMACYHUB_VARNISH_URLS")
+INTIMACYHUB_SHARED_MAX_AGE = int(os.environ.get("INTIMACYHUB_SHARED_MAX_AGE", "60"))
+INTIMACYHUB_VARNISH_TIMEOUT = float(os.environ.get("INTIMACYHUB_VARNISH_TIMEOUT", "1.0"))
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # A Redis that stops answering must cost a worker half a second, not hang

@@ -54,8 +54,17 @@ a CSP nonce (a nonce reused by every reader would be no nonce) or that are
 larger than INTIMACYHUB_PAGE_CACHE_MAX_BYTES (served, not stored). Headers
 are stored with the page, so a cached hit carries the same CSP and security
 headers; the middleware sits above the session, CSRF and CSP middleware so
-it sees them. No Cache-Control is added: browsers and proxies keep nothing,
-so the only copies are the ones this module can make stale.
+it sees them. Without Varnish no Cache-Control is added: browsers and
+proxies keep nothing, so the only copies are the ones this module can make
+stale. With INTIMACYHUB_VARNISH_URLS set, exactly the pages this module may
+store say `public, max-age=0, s-maxage=N` (N at most
+INTIMACYHUB_SHARED_MAX_AGE and never past the next scheduled publication) and
+carry `X-Generation`; every other response says `private` unless it said
+more; pagecache/varnish.py bans the other generations after each commit.
+
+Conditional requests: a stored page carries an ETag (a digest of its body).
+A matching If-None-Match is answered 304 from the stored entry, without
+rendering, and a page a write left unchanged still matches after it.
 
 What a reader can learn from a response: nothing about other readers
 --------------------------------------------------------------------
@@ -96,15 +105,17 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Now
 from django.dispatch import Signal
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
 
 from core.cacheable import cache_url
 from core.compiled import CompiledQuery
 from core.outages import is_database_unavailable
 from pagecache.models import ContentGeneration
+from pagecache.varnish import generation_header
 
 logger = logging.getLogger(__name__)
 
@@ -239,19 +250,27 @@ def current_generation():
     None before the first write and when a scheduled article's time has come;
     a new generation is started then, for the requests that follow.
     """
+    return generation_state()[0]
+
+
+def generation_state():
+    """Return (token or None as current_generation() says, seconds until the next scheduled publication or None)."""
     # Compiled once per process: this runs on every cached hit.
     rows = _GENERATION.rows()
     row = rows[0] if rows else None
     if row is None or row[1]:
         _new_generation(using=DEFAULT_DB_ALIAS)
-        return None
-    return row[0]
+        return None, None
+    until_next = row[2]
+    return row[0], (None if until_next is None else until_next.total_seconds())
 
 
 def _generation_query():
     # Now() is the database's clock, the one published() compares with.
     due = ExpressionWrapper(Q(next_publication_at__lte=Now()), output_field=BooleanField())
-    return ContentGeneration.objects.filter(id=SINGLETON).annotate(due=due).values_list("token", "due")
+    until_next = ExpressionWrapper(F("next_publication_at") - Now(), output_field=DurationField())
+    rows = ContentGeneration.objects.filter(id=SINGLETON).annotate(due=due, until_next=until_next)
+    return rows.values_list("token", "due", "until_next")
 
 
 _GENERATION = CompiledQuery(_generation_query, ())
@@ -310,8 +329,55 @@ def _cacheable_response(request, response):
     return user is None or not user.is_authenticated
 
 
+def _etag(content):
+    # A digest of the body: a page that a write did not change still revalidates (304) under the new generation.
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _matches(request, etag):
+    """Whether the request's If-None-Match names `etag` (weak comparison, as RFC 9110 asks for GET and HEAD)."""
+    header = request.headers.get("If-None-Match")
+    if not header or not etag:
+        return False
+    wanted = parse_etags(header)
+    return "*" in wanted or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in wanted}
+
+
+def _not_modified(response):
+    """A 304 carrying what RFC 9110 asks to repeat from the 200 it stands for."""
+    not_modified = HttpResponseNotModified()
+    for name in ("ETag", "Vary", "Content-Location"):
+        if name in response:
+            not_modified[name] = response[name]
+    return not_modified
+
+
+def _shared_seconds(until_next):
+    """How long Varnish may keep a page: INTIMACYHUB_SHARED_MAX_AGE, never past the next scheduled publication."""
+    bound = settings.INTIMACYHUB_SHARED_MAX_AGE
+    return bound if until_next is None else min(bound, int(until_next))
+
+
+def _share(response, token, until_next):
+    """Let Varnish keep this page for at most _shared_seconds(); browsers revalidate every time."""
+    seconds = _shared_seconds(until_next)
+    if seconds < 1:
+        return _keep_private(response)
+    response["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
+    response["X-Generation"] = generation_header(token)
+    return response
+
+
+def _keep_private(response):
+    """Say `private` on what Varnish (and any shared cache) must pass, unless the view said more already."""
+    if "Cache-Control" not in response:
+        response["Cache-Control"] = "private"
+    return response
+
+
 def _entry(request, response):
     return {
+        "etag": response.get("ETag"),
         "headers": list(response.items()),
         "content": response.content,
         # The request's values for every header the page varies on; a hit needs the same values.
@@ -341,31 +407,64 @@ class PageCacheMiddleware:
             return self.get_response(request)
         url = cache_url(request) if _cacheable_request(request) else None
         if url is None:
-            return self._done(request, self.get_response(request), "fwd=bypass")
+            return self._done(request, self._private(self.get_response(request)), "fwd=bypass")
         try:
-            token = current_generation()
+            token, until_next = generation_state()
         except Error as exc:
             if not is_database_unavailable(exc):
                 # A bug, not an outage: said loudly, though the page is still served.
                 logger.error("page cache generation lookup failed; serving uncached", exc_info=True)
             # In an outage the view meets it too and answers with the 503 page.
-            return self.get_response(request)
+            return self._private(self.get_response(request))
         if token is None:
-            return self._done(request, self.get_response(request), "fwd=bypass")
+            return self._done(request, self._private(self.get_response(request)), "fwd=bypass")
 
         cache = caches[settings.INTIMACYHUB_PAGE_CACHE_ALIAS]
         key = page_key(url, token)
         entry = self._read(cache, key)
         if entry is not None and all(request.headers.get(name) == value for name, value in entry["vary"].items()):
-            return self._done(request, _response(entry), "hit")
+            response = _response(entry)
+            if _matches(request, entry.get("etag")):
+                # Revalidation costs one query and one cache read: nothing is rendered.
+                response = _not_modified(response)
+            return self._done(request, self._shared(response, token, until_next), "hit")
 
         response = self.get_response(request)
         if request.method != "GET" or not _cacheable_response(request, response):
-            return self._done(request, response, "fwd=miss")
+            return self._done(request, self._private(response), "fwd=miss")
         if len(response.content) > settings.INTIMACYHUB_PAGE_CACHE_MAX_BYTES:
-            return self._done(request, response, "fwd=miss; detail=too-large")
+            return self._done(request, self._private(response), "fwd=miss; detail=too-large")
+        if "ETag" not in response:
+            response["ETag"] = _etag(response.content)
         stored = self._write(cache, key, _entry(request, response))
-        return self._done(request, response, "fwd=miss; stored" if stored else "fwd=miss")
+        status = "fwd=miss; stored" if stored else "fwd=miss"
+        if settings.INTIMACYHUB_VARNISH_URLS:
+            # A write that committed while this page rendered may already have
+            # banned its generation in Varnish, which does not test bans
+            # against objects stored after them: such a page is not shared.
+            try:
+                current, until_next_now = generation_state()
+            except Error:
+                current = None
+            if current != token:
+                return self._done(request, self._private(response), status + "; detail=generation-moved")
+            until_next = until_next_now
+        if _matches(request, response["ETag"]):
+            response = _not_modified(response)
+        return self._done(request, self._shared(response, token, until_next), status)
+
+    @staticmethod
+    def _shared(response, token, until_next):
+        """Cache-Control for Varnish when it is configured; otherwise the page says nothing, as before."""
+        if settings.INTIMACYHUB_VARNISH_URLS:
+            return _share(response, token, until_next)
+        return response
+
+    @staticmethod
+    def _private(response):
+        if settings.INTIMACYHUB_VARNISH_URLS:
+            return _keep_private(response)
+        return response
 
     @staticmethod
     def _done(request, response, status):

@@ -181,7 +181,7 @@ def test_a_database_error_reading_the_generation_falls_back_to_the_view(page_cac
         raise OperationalError("the database went away")
 
     ArticleFactory(title="Still here")
-    monkeypatch.setattr(pagecache, "current_generation", unavailable)
+    monkeypatch.setattr(pagecache, "generation_state", unavailable)
     response = client.get("/")
     assert response.status_code == 200 and "Still here" in response.content.decode()
     assert "Cache-Status" not in response
@@ -195,7 +195,7 @@ def test_bad_sql_reading_the_generation_is_logged_as_a_bug_and_the_page_still_se
             cursor.execute("SELECT token FROM no_such_generation_table")
 
     ArticleFactory(title="Still here")
-    monkeypatch.setattr(pagecache, "current_generation", broken)
+    monkeypatch.setattr(pagecache, "generation_state", broken)
     response = client.get("/")
     assert response.status_code == 200 and "Still here" in response.content.decode()
     [record] = [r for r in caplog.records if r.name == "pagecache.cache" and r.exc_info]
