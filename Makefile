@@ -61,6 +61,8 @@ test-browser: install browser-deps
 # wrk, for bench, bench-peer and loadtest (a fresh CI machine lacks it).
 bench-deps:
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	test -x /usr/sbin/varnishd || (apt-get update -qq && apt-get install -y -qq varnish)
+	test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx)
 
 bench: install bench-deps
 	$(PY) bench/run.py --articles $(ARTICLES)
@@ -68,6 +70,8 @@ bench: install bench-deps
 	$(PY) bench/draft_saves.py
 	# Issue 15: the editorial checks on a 1 MB body (about 30 s).
 	$(PY) bench/checks_bench.py
+	# Issue 18: one article page from nginx (static copy), Varnish, the page cache, uncached; purge to visible.
+	$(PY) bench/edge.py --articles $(ARTICLES)
 
 # Issue 6: 50 readers for 60 s while 4 editors save the same 3 articles; zero
 # errors, no lost edit (bench/loadtest.py says what it checks). About 2 minutes.
