@@ -213,11 +213,11 @@ INTIMACYHUB_PAGE_CACHE_ALIAS = "default"
 # page cache may store are shared with `public, max-age=0, s-maxage=N`, N at
 # most INTIMACYHUB_SHARED_MAX_AGE seconds and never past the next scheduled
 # publication; after every content write Django bans the other generations and
-# waits at most INTIMACYHUB_VARNISH_TIMEOUT seconds for each answer. A Varnish
+# waits at most INTIMACYHUB_VARNISH_TIMEOUT_MS (1000) for each answer. A Varnish
 # that cannot be reached drops the pages within INTIMACYHUB_SHARED_MAX_AGE.
 INTIMACYHUB_VARNISH_URLS = env_list("INTIMACYHUB_VARNISH_URLS")
-INTIMACYHUB_SHARED_MAX_AGE = int(os.environ.get("INTIMACYHUB_SHARED_MAX_AGE", "60"))
-INTIMACYHUB_VARNISH_TIMEOUT = float(os.environ.get("INTIMACYHUB_VARNISH_TIMEOUT", "1.0"))
+INTIMACYHUB_SHARED_MAX_AGE = env_int("INTIMACYHUB_SHARED_MAX_AGE", 60, minimum=1)
+INTIMACYHUB_VARNISH_TIMEOUT = env_int("INTIMACYHUB_VARNISH_TIMEOUT_MS", 1000, minimum=1) / 1000
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # A Redis that stops answering must cost a worker half a second, not hang

@@ -54,17 +54,8 @@ a CSP nonce (a nonce reused by every reader would be no nonce) or that are
 larger than INTIMACYHUB_PAGE_CACHE_MAX_BYTES (served, not stored). Headers
 are stored with the page, so a cached hit carries the same CSP and security
 headers; the middleware sits above the session, CSRF and CSP middleware so
-it sees them. Without Varnish no Cache-Control is added: browsers and
-proxies keep nothing, so the only copies are the ones this module can make
-stale. With INTIMACYHUB_VARNISH_URLS set, exactly the pages this module may
-store say `public, max-age=0, s-maxage=N` (N at most
-INTIMACYHUB_SHARED_MAX_AGE and never past the next scheduled publication) and
-carry `X-Generation`; every other response says `private` unless it said
-more; pagecache/varnish.py bans the other generations after each commit.
-
-Conditional requests: a stored page carries an ETag (a digest of its body).
-A matching If-None-Match is answered 304 from the stored entry, without
-rendering, and a page a write left unchanged still matches after it.
+it sees them. What they tell browsers and Varnish (Cache-Control, ETag,
+X-Generation) and the 304s: pagecache/headers.py.
 
 What a reader can learn from a response: nothing about other readers
 --------------------------------------------------------------------
@@ -94,28 +85,24 @@ bounded by the published content, not by what readers type.
 Cost of a cached hit: one primary-key query on a one-row table plus one cache read.
 """
 
-import functools
-import hashlib
 import logging
 import secrets
 from contextlib import contextmanager
-from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
 from django.db.models import BooleanField, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Now
 from django.dispatch import Signal
-from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.http import parse_etags
+from django.http import HttpResponse
 
 from core.cacheable import cache_url
 from core.compiled import CompiledQuery
 from core.outages import is_database_unavailable
+from pagecache.headers import etag, matches, not_modified, private, shared
+from pagecache.keys import deployment_fingerprint, page_key
 from pagecache.models import ContentGeneration
-from pagecache.varnish import generation_header
 
 logger = logging.getLogger(__name__)
 
@@ -276,35 +263,6 @@ def _generation_query():
 _GENERATION = CompiledQuery(_generation_query, ())
 
 
-@functools.cache
-def deployment_fingerprint():
-    """Return a digest of this release: templates, the project's code, pinned packages, static manifest.
-
-    Part of every key, so that a new release never serves pages rendered by
-    the previous one from a shared (Redis) cache: they could name static
-    files that no longer exist.
-    """
-    base = Path(settings.BASE_DIR)
-    roots = {Path(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", [])}
-    roots |= {Path(app.path) for app in apps.get_app_configs()}
-    # Installed packages count through requirements.txt, not file by file.
-    roots = sorted(r for r in roots if r.is_relative_to(base) and "site-packages" not in r.parts)
-    digest = hashlib.sha256()
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if path.suffix in {".py", ".html", ".txt", ".xml", ".json"} and path.is_file():
-                digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
-    for path in (base / "requirements.txt", Path(settings.STATIC_ROOT) / "staticfiles.json"):
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def page_key(url, token):
-    digest = hashlib.sha256(url.encode()).hexdigest()
-    return f"page:{deployment_fingerprint()}:{token:x}:{digest}"
-
-
 def _cacheable_request(request):
     return (
         request.method in ("GET", "HEAD")
@@ -327,52 +285,6 @@ def _cacheable_response(request, response):
         return False
     user = getattr(request, "user", None)
     return user is None or not user.is_authenticated
-
-
-def _etag(content):
-    # A digest of the body: a page that a write did not change still revalidates (304) under the new generation.
-    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-
-
-def _matches(request, etag):
-    """Whether the request's If-None-Match names `etag` (weak comparison, as RFC 9110 asks for GET and HEAD)."""
-    header = request.headers.get("If-None-Match")
-    if not header or not etag:
-        return False
-    wanted = parse_etags(header)
-    return "*" in wanted or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in wanted}
-
-
-def _not_modified(response):
-    """A 304 carrying what RFC 9110 asks to repeat from the 200 it stands for."""
-    not_modified = HttpResponseNotModified()
-    for name in ("ETag", "Vary", "Content-Location"):
-        if name in response:
-            not_modified[name] = response[name]
-    return not_modified
-
-
-def _shared_seconds(until_next):
-    """How long Varnish may keep a page: INTIMACYHUB_SHARED_MAX_AGE, never past the next scheduled publication."""
-    bound = settings.INTIMACYHUB_SHARED_MAX_AGE
-    return bound if until_next is None else min(bound, int(until_next))
-
-
-def _share(response, token, until_next):
-    """Let Varnish keep this page for at most _shared_seconds(); browsers revalidate every time."""
-    seconds = _shared_seconds(until_next)
-    if seconds < 1:
-        return _keep_private(response)
-    response["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
-    response["X-Generation"] = generation_header(token)
-    return response
-
-
-def _keep_private(response):
-    """Say `private` on what Varnish (and any shared cache) must pass, unless the view said more already."""
-    if "Cache-Control" not in response:
-        response["Cache-Control"] = "private"
-    return response
 
 
 def _entry(request, response):
@@ -407,7 +319,7 @@ class PageCacheMiddleware:
             return self.get_response(request)
         url = cache_url(request) if _cacheable_request(request) else None
         if url is None:
-            return self._done(request, self._private(self.get_response(request)), "fwd=bypass")
+            return self._done(request, private(self.get_response(request)), "fwd=bypass")
         try:
             token, until_next = generation_state()
         except Error as exc:
@@ -415,27 +327,27 @@ class PageCacheMiddleware:
                 # A bug, not an outage: said loudly, though the page is still served.
                 logger.error("page cache generation lookup failed; serving uncached", exc_info=True)
             # In an outage the view meets it too and answers with the 503 page.
-            return self._private(self.get_response(request))
+            return private(self.get_response(request))
         if token is None:
-            return self._done(request, self._private(self.get_response(request)), "fwd=bypass")
+            return self._done(request, private(self.get_response(request)), "fwd=bypass")
 
         cache = caches[settings.INTIMACYHUB_PAGE_CACHE_ALIAS]
         key = page_key(url, token)
         entry = self._read(cache, key)
         if entry is not None and all(request.headers.get(name) == value for name, value in entry["vary"].items()):
             response = _response(entry)
-            if _matches(request, entry.get("etag")):
+            if matches(request, entry.get("etag")):
                 # Revalidation costs one query and one cache read: nothing is rendered.
-                response = _not_modified(response)
-            return self._done(request, self._shared(response, token, until_next), "hit")
+                response = not_modified(response)
+            return self._done(request, shared(response, token, until_next), "hit")
 
         response = self.get_response(request)
         if request.method != "GET" or not _cacheable_response(request, response):
-            return self._done(request, self._private(response), "fwd=miss")
+            return self._done(request, private(response), "fwd=miss")
         if len(response.content) > settings.INTIMACYHUB_PAGE_CACHE_MAX_BYTES:
-            return self._done(request, self._private(response), "fwd=miss; detail=too-large")
+            return self._done(request, private(response), "fwd=miss; detail=too-large")
         if "ETag" not in response:
-            response["ETag"] = _etag(response.content)
+            response["ETag"] = etag(response.content)
         stored = self._write(cache, key, _entry(request, response))
         status = "fwd=miss; stored" if stored else "fwd=miss"
         if settings.INTIMACYHUB_VARNISH_URLS:
@@ -447,24 +359,11 @@ class PageCacheMiddleware:
             except Error:
                 current = None
             if current != token:
-                return self._done(request, self._private(response), status + "; detail=generation-moved")
+                return self._done(request, private(response), status + "; detail=generation-moved")
             until_next = until_next_now
-        if _matches(request, response["ETag"]):
-            response = _not_modified(response)
-        return self._done(request, self._shared(response, token, until_next), status)
-
-    @staticmethod
-    def _shared(response, token, until_next):
-        """Cache-Control for Varnish when it is configured; otherwise the page says nothing, as before."""
-        if settings.INTIMACYHUB_VARNISH_URLS:
-            return _share(response, token, until_next)
-        return response
-
-    @staticmethod
-    def _private(response):
-        if settings.INTIMACYHUB_VARNISH_URLS:
-            return _keep_private(response)
-        return response
+        if matches(request, response["ETag"]):
+            response = not_modified(response)
+        return self._done(request, shared(response, token, until_next), status)
 
     @staticmethod
     def _done(request, response, status):
