@@ -218,6 +218,8 @@ INTIMACYHUB_PAGE_CACHE_ALIAS = "default"
 INTIMACYHUB_VARNISH_URLS = env_list("INTIMACYHUB_VARNISH_URLS")
 INTIMACYHUB_SHARED_MAX_AGE = env_int("INTIMACYHUB_SHARED_MAX_AGE", 60, minimum=1)
 INTIMACYHUB_VARNISH_TIMEOUT = env_int("INTIMACYHUB_VARNISH_TIMEOUT_MS", 1000, minimum=1) / 1000
+# The same ban goes out again this long after the first (pagecache/varnish.py says why).
+INTIMACYHUB_VARNISH_REBAN = env_int("INTIMACYHUB_VARNISH_REBAN_MS", 1000, minimum=1) / 1000
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # A Redis that stops answering must cost a worker half a second, not hang

@@ -13,7 +13,9 @@ reads the new token. A fetch that started before it and is inserted after it
 (Varnish does not test bans against objects inserted after them) is caught by
 the page cache middleware, which shares a page only if the generation it read
 before rendering is still current after. What is left is the instant between
-that check and Varnish storing the response; s-maxage bounds it.
+that check and Varnish storing the response: the same ban goes out again
+INTIMACYHUB_VARNISH_REBAN seconds later (1), from a timer thread, unless this
+process has banned for a newer generation since (whose own repeat covers it).
 
 A Varnish that cannot be reached or refuses the ban never fails the write:
 the failure is logged (ERROR, on this module's logger) and its pages expire
@@ -22,6 +24,7 @@ within INTIMACYHUB_SHARED_MAX_AGE seconds.
 
 import http.client
 import logging
+import threading
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -74,7 +77,29 @@ def _ban(url, generation):
     return True
 
 
+_latest = {"token": None}
+_latest_lock = threading.Lock()
+
+
+def ban_and_repeat(token):
+    """Ban now and once more after INTIMACYHUB_VARNISH_REBAN seconds; return the first ban's acknowledgements."""
+    with _latest_lock:
+        _latest["token"] = token
+    acknowledged = ban_other_generations(token)
+    timer = threading.Timer(settings.INTIMACYHUB_VARNISH_REBAN, _repeat, args=(token,))
+    timer.daemon = True
+    timer.start()
+    return acknowledged
+
+
+def _repeat(token):
+    with _latest_lock:
+        if _latest["token"] != token:
+            return  # a newer generation was banned since; its repeat covers this one
+    ban_other_generations(token)
+
+
 def generation_started(sender, *, token, using, **kwargs):
     """Receiver of pagecache.cache.generation_started: ban once the new token has committed."""
     if settings.INTIMACYHUB_VARNISH_URLS:
-        transaction.on_commit(lambda: ban_other_generations(token), using=using)
+        transaction.on_commit(lambda: ban_and_repeat(token), using=using)

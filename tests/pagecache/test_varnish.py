@@ -437,3 +437,38 @@ def test_with_varnish_down_the_write_succeeds_and_pages_expire_within_the_bound(
 def test_varnishd_is_what_ci_installs():
     run = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"command -v varnishd.*need_apt\+=\(varnish\)", run)
+
+
+def test_a_page_of_an_old_generation_stored_just_after_the_ban_is_dropped_by_the_repeated_ban(
+    varnish, settings, monkeypatch
+):
+    # The race the repeat closes: a page checked as current just before a
+    # write commits reaches Varnish just after that write's ban, which
+    # Varnish never tests against objects stored after it.
+    settings.INTIMACYHUB_VARNISH_REBAN = 0.3
+    article = ArticleFactory(title="Before the write")
+    old = pagecache.current_generation()
+    article.title = "After the write"
+    article.save()  # commits (the live server's tests are transactional): ban, and the repeat in 0.3 s
+    from pagecache import headers
+
+    monkeypatch.setattr(headers, "generation_header", lambda token: generation_header(old))
+    varnish.get("/articles/")  # stored under the old generation, after the ban
+    monkeypatch.undo()
+    assert varnish.backend_requests("/articles/", times=1) == 0
+    time.sleep(1)
+    assert varnish.backend_requests("/articles/", times=1) == 1
+
+
+def test_a_repeat_is_skipped_once_a_newer_generation_was_banned(monkeypatch, settings):
+    from pagecache import varnish as edge
+
+    settings.INTIMACYHUB_VARNISH_URLS = ["http://127.0.0.1:9"]
+    settings.INTIMACYHUB_VARNISH_REBAN = 60
+    banned = []
+    monkeypatch.setattr(edge, "ban_other_generations", banned.append)
+    edge.ban_and_repeat(1)
+    edge.ban_and_repeat(2)
+    edge._repeat(1)
+    edge._repeat(2)
+    assert banned == [1, 2, 2]
