@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.models import Article
-from checks.articles import articles_to_check, document_for_article
+from articles.editorial_checks import articles_to_check, document_for_article
 from checks.engine import run_checks
 
 

@@ -1,4 +1,7 @@
-"""Build a checks Document from an Article: the one module of the engine that knows `articles`.
+"""Build a checks Document from an Article: where `articles` meets the checks engine.
+
+The engine (`checks/`) imports no app; `articles` imports it, here and in
+the services (the publish gate) and the admin (the Checks panel).
 
 Fields, in the order findings are listed: "title", "summary", "body",
 "note:<condition slug>" for each condition note, "quote:<n>" for the n-th
