@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.models import Article
 from articles.editorial_checks import articles_to_check, document_for_article
+from articles.models import Article
 from checks.engine import run_checks
 
 
