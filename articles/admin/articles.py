@@ -151,6 +151,7 @@ class ArticleAdmin(ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
             article=obj,
             by=request.user,
             expected_version=form.cleaned_data.get("expected_version") if change else None,
+            parts_follow=True,  # save_related() saves them, then article_render() runs the publish gate
         )
 
     def save_formset(self, request, form, formset, change):
