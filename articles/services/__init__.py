@@ -28,6 +28,7 @@ from articles.services.checks import (
     BlockingFindings,
     blocking_message,
     can_override,
+    check_imported,
     check_override_record,
     refresh_check_counts,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "article_unpublish",
     "blocking_message",
     "can_override",
+    "check_imported",
     "check_override_record",
     "can_edit_content",
     "can_publish",

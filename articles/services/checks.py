@@ -25,7 +25,7 @@ from django.contrib.auth.models import AbstractUser as User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from articles.editorial_checks import check_article, document_for_article, finding_digest
+from articles.editorial_checks import PREFETCH, check_article, document_for_article, finding_digest
 from articles.models import Article, CheckOverride
 from articles.services.history import _comparable, record_revision
 from articles.services.policy import can_publish, can_review
@@ -98,12 +98,18 @@ def enforce(article: Article, before: GateState | None, *, gate: bool = True) ->
     stored = Article.objects.get(pk=article.pk)
     checked = check_article(stored)
     store_check_counts(article, checked)
-    if not gate or stored.status != Article.Status.PUBLISHED or not checked.blocking:
+    if gate:
+        check_gate(before, status=stored.status, published_at=stored.published_at, checked=checked)
+
+
+def check_gate(before: GateState | None, *, status, published_at, checked) -> None:
+    """Raise BlockingFindings when a write from `before` to this status, date and Checked document is refused."""
+    if status != Article.Status.PUBLISHED or not checked.blocking:
         return
     unchanged = (
         before is not None
         and before.status == Article.Status.PUBLISHED
-        and before.published_at == _comparable(stored.published_at)
+        and before.published_at == _comparable(published_at)
         and before.document == checked.document
     )
     if not unchanged:
@@ -117,6 +123,19 @@ def refresh_check_counts(articles):
         results[article] = checked = check_article(article)
         store_check_counts(article, checked)
     return results
+
+
+def check_imported(ids, batch=500):
+    """Store the counts of the articles an import wrote; return their open findings as warning lines."""
+    warnings = []
+    for start in range(0, len(ids), batch):
+        chunk = Article.objects.filter(id__in=ids[start : start + batch]).prefetch_related(*PREFETCH).order_by("slug")
+        for article, checked in refresh_check_counts(chunk).items():
+            warnings += [
+                f"{article.slug}: {f.field} {f.start}-{f.end}: {f.severity}: {f.rule}: “{_short(f.text)}”: {f.message}"
+                for f in checked.open
+            ]
+    return warnings
 
 
 @transaction.atomic
