@@ -177,6 +177,10 @@ class Article(models.Model):
     ever_published = models.BooleanField(default=False, editable=False)
     # Part of every share-preview link; rotating it revokes all links at once.
     preview_token = models.CharField(max_length=64, blank=True, editable=False)
+    # Open findings of the editorial checks (not overridden), stored by the services after each write
+    # (articles/services/checks.py) so lists filter on them; None until first checked.
+    check_findings = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    check_blocking = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -382,3 +386,6 @@ ARTICLE_PARTS = tuple(part._meta.get_field("article").remote_field.get_accessor_
 for _part in ARTICLE_PART_MODELS:
     reversion.register(_part)
 reversion.register(Article, follow=ARTICLE_PARTS)
+
+# The editorial checks' overrides, in a module of their own.
+from articles.check_overrides import CheckOverride  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 A Document is what an editor wrote, field by field ("title", "summary",
 "body", "note:<condition slug>", "quote:<n>", "alt:<image slug>"), with the
-article's content notes, citations and library images; `checks.articles`
+article's content notes, citations and library images; `articles.editorial_checks`
 builds one from an Article, and the admin's live endpoint can build one from
 a form's data without saving. Every Finding's `start`/`end` are offsets in
 its field's source text and `text == document.source(field)[start:end]`.

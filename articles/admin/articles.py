@@ -10,6 +10,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from reversion.admin import VersionAdmin
 
 from articles import services
+from articles.admin.checks import ArticleChecksViews, ChecksFilter
 from articles.admin.filters import ContentNoteFilter, ReviewDueFilter, VisibleFilter
 from articles.admin.forms import ArticleAdminForm, conflict_message
 from articles.admin.history import ArticleHistoryViews
@@ -25,14 +26,15 @@ from articles.roles import articles_visible_to
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
+class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
     form = ArticleAdminForm
     list_display = [
         "title", "status", "visible_to_readers", "published_at", "author", "condition_names", "review_due",
+        "open_findings",
     ]  # fmt: skip
     list_filter = [
         "status", VisibleFilter, ("conditions", admin.RelatedOnlyFieldListFilter), "author",
-        ("tags", admin.RelatedOnlyFieldListFilter), ContentNoteFilter, ReviewDueFilter,
+        ("tags", admin.RelatedOnlyFieldListFilter), ContentNoteFilter, ReviewDueFilter, ChecksFilter,
     ]  # fmt: skip
     list_select_related = ["author"]
     search_fields = ["title", "summary"]
@@ -54,6 +56,9 @@ class ArticleAdmin(ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
 
     class Media:
         css = {"all": ["css/editorial-admin.css"]}
+        js = [
+            "js/editorial-checks.js"
+        ]  # the Checks panel's live update (a static file: the CSP allows no inline script)
 
     def get_queryset(self, request):
         # Every admin view of articles starts here (the list, the forms, the
@@ -151,6 +156,7 @@ class ArticleAdmin(ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
             article=obj,
             by=request.user,
             expected_version=form.cleaned_data.get("expected_version") if change else None,
+            parts_follow=True,  # save_related() saves them, then article_render() runs the publish gate
         )
 
     def save_formset(self, request, form, formset, change):

@@ -6,7 +6,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from articles import services
+from articles.editorial_checks import check_document, document_from_form
 from articles.models import EDITORIAL_FIELDS, Article
+from articles.services.checks import check_gate, gate_state
 from core.forms import UnixNewlinesForm
 
 
@@ -99,4 +101,19 @@ class ArticleAdminForm(UnixNewlinesForm):
                 self.data = self.data.copy()
                 self.data[self.add_prefix("expected_version")] = current.version
                 raise ValidationError(conflict_message(conflict), code="conflict")
+        self._check_publish_gate(cleaned)
         return cleaned
+
+    def _check_publish_gate(self, cleaned):
+        """The services' publish gate, asked first on the unsaved form (with its inlines): the text stays."""
+        status = cleaned.get("status", self.instance.status)
+        if status != Article.Status.PUBLISHED or self.errors:
+            return
+        stored = Article.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        document = document_from_form(self.data, stored)
+        checked = check_document(document, stored.check_overrides.all() if stored else ())
+        published_at = cleaned.get("published_at", self.instance.published_at)
+        try:
+            check_gate(gate_state(stored), status=status, published_at=published_at, checked=checked)
+        except services.BlockingFindings as refused:
+            raise ValidationError(str(refused), code="blocking_findings") from refused

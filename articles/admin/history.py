@@ -104,8 +104,8 @@ class ArticleHistoryViews:
         if request.method == "POST":
             try:
                 article, skipped = services.article_recover(version=version, by=request.user)
-            except ValidationError as exc:
-                messages.error(request, "; ".join(exc.messages))
+            except (PermissionDenied, ValidationError) as exc:
+                messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
                 return HttpResponseRedirect(request.path)
             note = f" {skipped} link(s) pointed at things deleted since and were left out." if skipped else ""
             self.message_user(request, f"Recovered “{article}”.{note}")

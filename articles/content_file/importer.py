@@ -37,7 +37,7 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
-from articles.services import history_queryset, record_baseline
+from articles.services import check_imported, history_queryset, record_baseline
 from conditions.models import Condition
 
 # What an editor writes of an article, stored as the record says under the
@@ -183,6 +183,8 @@ def _write(conditions, articles, result, *, workers=1):
     if updated_ids:
         signals.request_index(updated_ids)
     changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
+    # Never refused for a finding (an import is how a site moves, not how it writes): warnings.
+    result.warnings += check_imported([article_ids[slug] for slug in changed])
 
 
 def _write_conditions(conditions, result):

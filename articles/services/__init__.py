@@ -11,6 +11,9 @@ The modules, each depending only on those above it:
 - `history`: the revisions (django-reversion): who saved last, what changed
   since an edit started or between two revisions, the baseline revision of
   an article that has none, the parts a restore puts back.
+- `checks`: the editorial checks in the write path: the publish gate
+  (`BlockingFindings`), overrides (`check_override_record`) and the
+  findings' counts stored on each article.
 - `writes`: the writes themselves (`article_save`, `article_publish`,
   `article_delete`, `article_restore`…), each checking the roles, taking the
   optimistic lock on `Article.version` and recording a revision; and the
@@ -21,6 +24,14 @@ patches one patches it where it is used, in its module (e.g.
 `articles.services.writes.record_baseline`).
 """
 
+from articles.services.checks import (
+    BlockingFindings,
+    blocking_message,
+    can_override,
+    check_imported,
+    check_override_record,
+    refresh_check_counts,
+)
 from articles.services.history import (
     ARTICLE_PARTS,
     CHILD_MODELS,
@@ -65,6 +76,7 @@ __all__ = [
     "PUBLISH_REFUSED",
     "REVIEW_FIELDS",
     "ArticleConflict",
+    "BlockingFindings",
     "FieldChange",
     "article_delete",
     "article_publish",
@@ -75,6 +87,10 @@ __all__ = [
     "article_save",
     "article_send_to_review",
     "article_unpublish",
+    "blocking_message",
+    "can_override",
+    "check_imported",
+    "check_override_record",
     "can_edit_content",
     "can_publish",
     "can_review",
@@ -88,6 +104,7 @@ __all__ = [
     "part_changes",
     "parts_in_revision",
     "record_baseline",
+    "refresh_check_counts",
     "revision_changes",
     "stored_parts",
     "versions_of",

@@ -18,6 +18,7 @@ from reversion.models import Version
 
 from articles import changes
 from articles.models import Article, ArticleSlugRedirect
+from articles.services.checks import enforce, gate_state
 from articles.services.history import (
     changed_fields,
     changes_since,
@@ -117,13 +118,23 @@ def _lock(article, expected_version):
 
 @transaction.atomic
 def article_save(
-    *, article: Article, by: User, expected_version: int | None = None, comment: str = "Saved."
+    *,
+    article: Article,
+    by: User,
+    expected_version: int | None = None,
+    comment: str = "Saved.",
+    parts_follow: bool = False,
 ) -> Article:
     """Save `article` (new or changed) for `by`, refusing stale edits and forbidden changes.
 
     `expected_version` is the version the editor started from (default: the
     one on `article`). Raise ArticleConflict when someone saved since, and
     PermissionDenied when `by`'s role does not allow the change.
+
+    The publish gate (services/checks.py) runs on the article as written,
+    raising BlockingFindings; with `parts_follow` (the admin saves the
+    parts next, then calls article_render()) it runs in article_render(),
+    on the whole article.
     """
     with reversion.create_revision():
         if article.pk is None:
@@ -138,8 +149,10 @@ def article_save(
             article.render(citation_keys=[])  # parts come after; article_render() then
             article.save()
             changes.articles_written([article.pk])
+            before = None
         else:
             current = _lock(article, expected_version)
+            before = gate_state(current)
             # Before the save, so the page cache's receiver need not look the old state up.
             changes.articles_written([current.pk], visible_before=_visible([current]))
             changed = changed_fields(current, article)
@@ -157,6 +170,10 @@ def article_save(
             article.render()  # never store a body_html that lags behind the body
             article.save()
         record_revision(article, by=by, comment=comment)
+        if parts_follow:
+            article._checks_pending = (before,)  # article_render() runs the gate
+        else:
+            enforce(article, before)
     # The search row, related lists and page cache follow on commit, once,
     # with the links saved after this (the admin's inlines) and the
     # article_render() that follows them in the same transaction.
@@ -172,6 +189,9 @@ def article_render(*, article: Article) -> Article:
     # related posts with its conditions, tags and pins: on commit, once for
     # the whole save (article_save() asked for the same).
     changes.articles_written([article.pk])
+    # The editorial checks' counts, and the publish gate when a write asked for it.
+    pending = article.__dict__.pop("_checks_pending", None)
+    enforce(article, pending[0] if pending else None, gate=pending is not None)
     if reversion.is_active():
         # Re-serialize: the revision must hold the final body_html and children.
         reversion.add_to_revision(article)
@@ -183,6 +203,7 @@ def _set_status(article, *, by, expected_version, status, published_at, comment)
         current = _lock(article, expected_version)
         if not can_edit_content(by, current) and not can_publish(by):
             raise PermissionDenied("You may not change this article.")
+        before = gate_state(current)
         # Published: it enters the index and its neighbours' lists. Withdrawn:
         # it leaves them (readers stopped seeing it at once anyway).
         changes.articles_written([current.pk], visible_before=_visible([current]))
@@ -190,6 +211,7 @@ def _set_status(article, *, by, expected_version, status, published_at, comment)
         current.published_at = published_at(current)
         current.version += 1
         current.save(update_fields=["status", "published_at", "version", "modified"])
+        enforce(current, before)
         record_revision(current, by=by, comment=comment)
     return current
 
@@ -277,6 +299,7 @@ def article_restore(
         raise ValueError("That revision belongs to another article.")
     with reversion.create_revision():
         current = _lock(article, expected_version)
+        old._checks_pending = (gate_state(current),)  # the gate runs in article_render()
         changes.articles_written([current.pk], visible_before=_visible([current]))
         changed = changed_fields(current, old)
         check_may_change(by, current, changed | {"title"}, old)
@@ -312,6 +335,7 @@ def article_recover(*, version: Version, by: User) -> tuple[Article, int]:
             old.ever_published = True
         old.save(force_insert=True)
         skipped = restore_children(version, old.pk)
+        old._checks_pending = (None,)  # coming back published is publishing: the gate runs
         article_render(article=old)
         record_revision(old, by=by, comment="Recovered after deletion.")
     return old, skipped

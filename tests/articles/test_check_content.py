@@ -6,8 +6,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from articles.editorial_checks import PREFETCH, document_for_article
 from articles.models import Article
-from checks.articles import PREFETCH, document_for_article
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,

@@ -2,8 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.editorial_checks import articles_to_check, document_for_article
 from articles.models import Article
-from checks.articles import articles_to_check, document_for_article
+from articles.services import refresh_check_counts
 from checks.engine import run_checks
 
 
@@ -17,8 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("slugs", nargs="*", metavar="SLUG", help="articles to check (default: all)")
         parser.add_argument("--format", choices=("text", "json"), default="text", help="json: one finding per line")
         parser.add_argument("--status", choices=[value for value, _label in Article.Status.choices])
+        parser.add_argument(
+            "--store",
+            action="store_true",
+            help="also store each article's counts of open findings for the admin's list (overrides counted)",
+        )
 
-    def handle(self, *args, slugs, format, status, **options):
+    def handle(self, *args, slugs, format, status, store=False, **options):
         slugs = list(dict.fromkeys(slugs))
         articles = list(articles_to_check(slugs=slugs, status=status))
         missing = sorted(set(slugs) - {article.slug for article in articles})
@@ -28,6 +34,8 @@ class Command(BaseCommand):
             )
             if unknown:
                 raise CommandError(f"No article with the slug(s): {', '.join(unknown)}")
+        if store:
+            refresh_check_counts(articles)
         blocking = 0
         total = 0
         for article in articles:
