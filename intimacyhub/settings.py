@@ -309,6 +309,8 @@ INTIMACYHUB_UPLOAD_MAX_PIXELS = int(os.environ.get("INTIMACYHUB_UPLOAD_MAX_PIXEL
 # default); a share-preview link for an outside reviewer works this long.
 INTIMACYHUB_REVIEW_INTERVAL_DAYS = int(os.environ.get("INTIMACYHUB_REVIEW_INTERVAL_DAYS", "365"))
 INTIMACYHUB_SHARE_PREVIEW_MAX_AGE = 7 * 24 * 60 * 60
+# Editors are shown reviewers whose licence was last verified longer ago than this.
+INTIMACYHUB_LICENCE_VERIFY_MONTHS = int(os.environ.get("INTIMACYHUB_LICENCE_VERIFY_MONTHS", "12"))
 
 # Shown in every page's footer; the first entry is the most prominent.
 INTIMACYHUB_SITE_NAME = os.environ.get("INTIMACYHUB_SITE_NAME", "IntimacyHub")

@@ -22,7 +22,7 @@ from reversion.models import Revision, Version
 
 import search
 from articles.content_file import import_content
-from articles.models import Article, ArticleSlugRedirect, Author, Quote, Tag
+from articles.models import Article, ArticleSlugRedirect, Person, Quote, Tag
 from conditions.models import Condition
 from reader.models import ArchiveAnchor
 
@@ -159,7 +159,7 @@ def test_a_database_of_the_previous_release_upgrades_in_place_and_loses_nothing(
 
         # The same content, imported into the current schema, exports the same bytes.
         Article.objects.all().delete()
-        for model in (ArticleSlugRedirect, Condition, Author, Tag, Quote):
+        for model in (ArticleSlugRedirect, Condition, Person, Tag, Quote):
             model.objects.all().delete()
         import_content(io.BytesIO(CONTENT.encode()))
         assert _export() == upgraded

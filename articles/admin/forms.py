@@ -1,4 +1,4 @@
-"""The article form: optimistic locking and validation with clear messages."""
+"""The article and person forms: optimistic locking and validation with clear messages."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from articles import services
-from articles.models import EDITORIAL_FIELDS, Article
+from articles.models import EDITORIAL_FIELDS, Article, Person
 from intimacyhub.forms import UnixNewlinesForm
 
 
@@ -100,3 +100,28 @@ class ArticleAdminForm(UnixNewlinesForm):
                 self.data[self.add_prefix("expected_version")] = current.version
                 raise ValidationError(conflict_message(conflict), code="conflict")
         return cleaned
+
+
+class LinksField(forms.CharField):
+    """A list of web addresses, typed one per line (the model's validator checks each)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class PersonAdminForm(UnixNewlinesForm, forms.ModelForm):
+    links = LinksField(
+        required=False, help_text="Profile pages (practice site, ORCID, ...): one http(s) address a line."
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "name", "slug", "credentials", "job_title", "bio", "links",
+            "is_reviewer", "licence_type", "licence_jurisdiction", "licence_number", "licence_verified_at",
+        ]  # fmt: skip

@@ -10,8 +10,8 @@ from tests.factories import (
     ArticleFactory,
     ArticleQuoteFactory,
     ArticleTagFactory,
-    AuthorFactory,
     ConditionFactory,
+    PersonFactory,
     QuoteFactory,
     RelatedArticleFactory,
     TagFactory,
@@ -52,7 +52,7 @@ def surfaces(visible):
 
 def make_site(**hidden_fields):
     """One visible article and one hidden one that shares everything with it."""
-    condition, tag, author = ConditionFactory(slug="shared"), TagFactory(slug="shared"), AuthorFactory(slug="shared")
+    condition, tag, author = ConditionFactory(slug="shared"), TagFactory(slug="shared"), PersonFactory(slug="shared")
     quote = QuoteFactory(text="Shared words.")
     visible = ArticleFactory(title="Visible piece", slug="visible-piece", author=author, published_at=VISIBLE_AT)
     hidden = ArticleFactory(title="Hidden piece", slug="hidden-piece", author=author, **hidden_fields)
@@ -66,7 +66,7 @@ def make_site(**hidden_fields):
     ArticleFactory(
         title="Hidden piece, too",
         slug="hidden-only-piece",
-        author=AuthorFactory(slug="hidden-only-author"),
+        author=PersonFactory(slug="hidden-only-author"),
         **hidden_fields,
     )
     ArticleFactory(title="Other author's piece", author=author, published_at=VISIBLE_AT - dt.timedelta(days=1))
@@ -109,7 +109,7 @@ def test_the_archive_filter_for_a_name_with_nothing_published_is_a_404_that_does
 ):
     settings.DEBUG = False  # the page a reader gets, not the debug page that echoes the URL
     visible, _ = make_site(**HIDDEN["draft"])
-    tag, author = TagFactory(slug="secret-name", name="Secret Tag"), AuthorFactory(slug="secret-name", name="Ms Secret")
+    tag, author = TagFactory(slug="secret-name", name="Secret Tag"), PersonFactory(slug="secret-name", name="Ms Secret")
     if state != "nobody":
         ArticleTagFactory(article=ArticleFactory(author=author, **HIDDEN[state]), tag=tag)
     for url in [f"/articles/?{kind}=secret-name", f"/articles/?{kind}=secret-name&condition=shared"]:

@@ -148,16 +148,16 @@ def reader_site(db):
         ArticleFactory,
         ArticleQuoteFactory,
         ArticleTagFactory,
-        AuthorFactory,
         CitationFactory,
         ConditionFactory,
+        PersonFactory,
         QuoteFactory,
         RelatedArticleFactory,
         TagFactory,
     )
 
     now = timezone.now()
-    author = AuthorFactory(name="Sam Rivera", slug="sam-rivera")
+    author = PersonFactory(name="Sam Rivera", slug="sam-rivera")
     anxiety = ConditionFactory(
         slug="anxiety",
         name="Anxiety",

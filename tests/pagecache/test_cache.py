@@ -39,9 +39,9 @@ from reader.models import ArchiveAnchor
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
-    AuthorFactory,
     CitationFactory,
     ConditionFactory,
+    PersonFactory,
     QuoteFactory,
 )
 
@@ -275,7 +275,7 @@ def test_where_a_page_came_from_is_logged_at_debug_without_the_query_string(page
 @pytest.fixture
 def two_pages_of_everything():
     """13 articles sharing an author, a condition and a tag: every list has a page 2."""
-    author = AuthorFactory(slug="one-author")
+    author = PersonFactory(slug="one-author")
     condition = ConditionFactory(slug="one-condition")
     tag = Tag.objects.create(name="one-tag", slug="one-tag")
     quotes = QuoteFactory.create_batch(21)
@@ -313,7 +313,7 @@ def test_no_page_repeats_a_parameter_it_does_not_read_in_its_links(page_cache, c
 
 
 def test_a_filtered_list_links_to_its_filters_in_one_order_whatever_the_request_said(page_cache, client):
-    author = AuthorFactory(slug="one-author")
+    author = PersonFactory(slug="one-author")
     tag = Tag.objects.create(name="one-tag", slug="one-tag")
     for _ in range(13):
         ArticleFactory(author=author).tags.add(tag)
