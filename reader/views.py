@@ -292,6 +292,13 @@ class AuthorDetailView(PersonPageMixin, ListView):
         )
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        if not context["page_obj"].object_list and context["reviewed_articles"]:
+            # A reviewer who wrote nothing: the page is not the empty list the
+            # pagination keeps out of the cache.
+            return super(KeysetPaginationMixin, self).render_to_response(context, **response_kwargs)
+        return super().render_to_response(context, **response_kwargs)
+
 
 class ReviewedArticlesView(PersonPageMixin, ListView):
     """/authors/<slug>/reviewed/: every published article the person clinically reviewed, newest first."""

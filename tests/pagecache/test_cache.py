@@ -1029,3 +1029,49 @@ def test_a_flood_of_variants_leaves_redis_and_the_real_pages_alone(
     flood(client, article)
     real_pages_are_hits(client, real, django_assert_num_queries)
     assert redis.Redis.from_url(shared_redis).dbsize() == keys == len(real)
+
+
+# ---------------------------------------------------------------------------
+# Clinical reviews lapse at their time, like scheduled articles come out
+
+
+def test_a_cached_article_stops_claiming_its_review_at_the_exact_lapse(page_cache, client, db_clock, monkeypatch):
+    from articles.models import review_interval
+    from tests.factories import ReviewerFactory
+
+    due = timezone.localdate() + dt.timedelta(days=1)
+    reviewer = ReviewerFactory(name="Dr Ines Okafor", credentials="MD")
+    article = ArticleFactory(reviewed_by=reviewer, reviewed_at=due - review_interval())
+    lapse = timezone.make_aware(dt.datetime.combine(due, dt.time.min))
+
+    def at(moment):
+        # Both clocks: the database's (the generation's due check) and Python's (the page's date).
+        db_clock(moment)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    at(lapse - dt.timedelta(seconds=1))  # the day before, its last second
+    html = warm(client, article.get_absolute_url())
+    assert "Clinically reviewed by" in html and '"reviewedBy"' in html
+
+    at(lapse)  # on the day it is due
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Clinically reviewed by" not in html and '"reviewedBy"' not in html
+    assert "A new clinical review is due." in html and '"lastReviewed"' in html
+    html = warm(client, article.get_absolute_url())
+    assert "Clinically reviewed by" not in html
+
+    at(lapse + dt.timedelta(days=3))  # and after
+    assert "Clinically reviewed by" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_change_to_a_person_shows_on_their_page_and_bylines_on_the_next_request(page_cache, client):
+    from tests.factories import ReviewerFactory
+
+    reviewer = ReviewerFactory(name="Dr Ines Okafor", slug="ines", credentials="MD", job_title="Psychiatrist")
+    article = ArticleFactory(reviewed_by=reviewer, reviewed_at=timezone.localdate())
+    assert "Psychiatrist" in warm(client, "/authors/ines/")
+    assert ", MD on" in warm(client, article.get_absolute_url())
+    reviewer.credentials, reviewer.job_title = "MD, PhD", "Consultant psychiatrist"
+    reviewer.save()
+    assert "Consultant psychiatrist" in client.get("/authors/ines/").content.decode()
+    assert ", MD, PhD on" in client.get(article.get_absolute_url()).content.decode()
