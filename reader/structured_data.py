@@ -2,6 +2,10 @@
 reviewed and sourced a page. Rendered by the `json_ld` filter, which escapes
 it for a script element."""
 
+from html import unescape
+
+from django.utils.html import strip_tags
+
 
 def _person(name, url=None):
     person = {"@type": "Person", "name": name}
@@ -20,8 +24,8 @@ def person_json_ld(person, *, url):
         data["honorificSuffix"] = person.credentials
     if person.job_title:
         data["jobTitle"] = person.job_title
-    if person.bio:
-        data["description"] = person.bio
+    if description := strip_tags(person.bio_html).strip():
+        data["description"] = unescape(description)
     if links := person.public_links:
         data["sameAs"] = links
     return data

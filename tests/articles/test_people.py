@@ -135,6 +135,7 @@ def test_editors_see_reviewers_whose_licence_is_unverified_or_stale(editor_clien
         response = editor_client.get(PEOPLE + query)
         return sorted(str(p) for p in response.context["cl"].result_list)
 
+    assert "Reviewers' licences" in editor_client.get(PEOPLE).content.decode()
     assert names("?licence=never") == ["Never Checked"]
     assert names("?licence=stale") == ["Checked Long Ago"]
     assert names("?licence=due") == ["Checked Long Ago", "Never Checked"]

@@ -14,6 +14,7 @@ from tests.factories import (
     PersonFactory,
     QuoteFactory,
     RelatedArticleFactory,
+    ReviewerFactory,
     TagFactory,
 )
 
@@ -39,6 +40,7 @@ def surfaces(visible):
         "/conditions/shared/",
         "/tags/shared/",
         "/authors/shared/",
+        "/authors/shared/reviewed/",
         "/quotes/",
         "/feed/",
         "/feed/atom/",
@@ -52,10 +54,15 @@ def surfaces(visible):
 
 def make_site(**hidden_fields):
     """One visible article and one hidden one that shares everything with it."""
-    condition, tag, author = ConditionFactory(slug="shared"), TagFactory(slug="shared"), PersonFactory(slug="shared")
+    condition, tag, author = ConditionFactory(slug="shared"), TagFactory(slug="shared"), ReviewerFactory(slug="shared")
     quote = QuoteFactory(text="Shared words.")
-    visible = ArticleFactory(title="Visible piece", slug="visible-piece", author=author, published_at=VISIBLE_AT)
-    hidden = ArticleFactory(title="Hidden piece", slug="hidden-piece", author=author, **hidden_fields)
+    # The author reviewed them too: their list of reviewed articles must not show the hidden one either.
+    visible = ArticleFactory(
+        title="Visible piece", slug="visible-piece", author=author, reviewed_by=author, published_at=VISIBLE_AT
+    )
+    hidden = ArticleFactory(
+        title="Hidden piece", slug="hidden-piece", author=author, reviewed_by=author, **hidden_fields
+    )
     for article in (visible, hidden):
         ArticleConditionFactory(article=article, condition=condition)
         ArticleTagFactory(article=article, tag=tag)
@@ -67,6 +74,7 @@ def make_site(**hidden_fields):
         title="Hidden piece, too",
         slug="hidden-only-piece",
         author=PersonFactory(slug="hidden-only-author"),
+        reviewed_by=ReviewerFactory(slug="hidden-only-reviewer"),
         **hidden_fields,
     )
     ArticleFactory(title="Other author's piece", author=author, published_at=VISIBLE_AT - dt.timedelta(days=1))
@@ -100,6 +108,8 @@ def test_unpublished_articles_appear_on_no_surface(client, state):
     assert client.get(hidden.get_absolute_url()).status_code == 404
     assert client.get("/tags/hidden-only-tag/").status_code == 404
     assert client.get("/authors/hidden-only-author/").status_code == 404
+    assert client.get("/authors/hidden-only-reviewer/").status_code == 404
+    assert client.get("/authors/hidden-only-reviewer/reviewed/").status_code == 404
 
 
 @pytest.mark.parametrize("state", [*HIDDEN, "nobody"])

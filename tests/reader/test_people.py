@@ -64,7 +64,7 @@ def test_a_person_page_says_who_they_are_and_lists_what_they_wrote_and_reviewed(
         "url": "http://testserver/authors/noor-haddad/",
         "honorificSuffix": "PsyD, LCSW",
         "jobTitle": "Clinical psychologist",
-        "description": "Works with *couples* and families.",
+        "description": "Works with couples and families.",
         "sameAs": ["https://practice.example/noor", "https://orcid.example/0000"],
     }
 
