@@ -14,3 +14,5 @@ class ArticlesConfig(AppConfig):
 
         receivers.connect()
         pagecache.register_next_change(Article.objects.next_publication_at)
+        # A page stops claiming a clinical review the moment it lapses.
+        pagecache.register_next_change(Article.objects.next_review_lapse_at)

@@ -4,6 +4,8 @@ import re
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -14,6 +16,8 @@ from core.links import url
 from core.rendering import render_markdown
 
 WORDS_PER_MINUTE = 200
+MAX_PROFILE_LINKS = 20
+MAX_LINK_LENGTH = 2000
 LISTING_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 # What an editor writes of an article (every editable field of Article), in
 # the order the form shows it: the admin form, the role checks, the history's
@@ -22,6 +26,7 @@ EDITORIAL_FIELDS = (
     "title", "slug", "summary", "body", "status", "published_at", "updated_at", "author",
     "reviewed_by", "reviewed_at", "content_notes",
 )  # fmt: skip
+_WEB_ADDRESS_RE = re.compile(r"https?://", re.IGNORECASE)
 # Content notes that put the crisis resources at the top of the page.
 _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
@@ -59,6 +64,26 @@ class ArticleQuerySet(models.QuerySet):
         """Load what an article card shows (title, summary, dates, author), not the bodies."""
         return self.select_related("author").only(*LISTING_FIELDS)
 
+    def next_review_lapse_at(self, using=None):
+        """Return when the next current clinical review lapses, or None (the page cache asks, like publications).
+
+        Only reviews an article page claims count: a named reviewer, on an
+        article readers see now or will at its time. A review lapses at the
+        start of its due day in the site's time zone (Article.review_current()).
+        """
+        queryset = self.using(using) if using else self
+        interval = review_interval()
+        first = (
+            queryset.published_or_scheduled()
+            .filter(reviewed_by__isnull=False, reviewed_at__gt=timezone.localdate() - interval)
+            .order_by("reviewed_at")
+            .values_list("reviewed_at", flat=True)
+            .first()
+        )
+        if first is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(first + interval, dt.time.min))
+
     def review_overdue(self, *, today=None):
         """Return articles never clinically reviewed, or whose review is due by `today`."""
         today = today or timezone.localdate()
@@ -70,18 +95,103 @@ def review_interval():
     return dt.timedelta(days=settings.INTIMACYHUB_REVIEW_INTERVAL_DAYS)
 
 
-class Author(models.Model):
+def validate_profile_links(value):
+    """Refuse anything but a list of http(s) URLs: they become links on a public page."""
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of web addresses.", code="links_not_list")
+    if len(value) > MAX_PROFILE_LINKS:
+        raise ValidationError(f"At most {MAX_PROFILE_LINKS} links.", code="links_too_many")
+    check = URLValidator(schemes=["http", "https"])
+    for link in value:
+        if not isinstance(link, str) or len(link) > MAX_LINK_LENGTH:
+            raise ValidationError(f"Each link is a web address of at most {MAX_LINK_LENGTH} characters.")
+        try:
+            check(link)
+        except ValidationError:
+            raise ValidationError(
+                "“%(link)s” is not an http(s) address.", code="link_invalid", params={"link": link}
+            ) from None
+
+
+class PersonQuerySet(models.QuerySet):
+    def reviewers(self):
+        return self.filter(is_reviewer=True)
+
+    def licence_unverified(self, *, today=None):
+        """Return reviewers whose licence was never verified, or last verified too long ago.
+
+        Too long: more than settings.INTIMACYHUB_LICENCE_VERIFY_MONTHS months before `today`.
+        """
+        oldest = months_before(today or timezone.localdate(), settings.INTIMACYHUB_LICENCE_VERIFY_MONTHS)
+        return self.reviewers().filter(
+            models.Q(licence_verified_at__isnull=True) | models.Q(licence_verified_at__lt=oldest)
+        )
+
+
+def months_before(day, months):
+    """The same day `months` months before `day`, or that month's last day when it is shorter."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    next_month = dt.date(year + (month0 == 11), (month0 + 1) % 12 + 1, 1)
+    return dt.date(year, month0 + 1, min(day.day, (next_month - dt.timedelta(days=1)).day))
+
+
+class Person(models.Model):
+    """Someone who writes or clinically reviews articles: their public page is /authors/<slug>/."""
+
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
+    credentials = models.CharField(
+        max_length=100, blank=True, help_text="Post-nominal letters shown after the name, e.g. “PsyD, LCSW”."
+    )
+    job_title = models.CharField(max_length=200, blank=True, help_text="e.g. “Clinical psychologist”.")
+    bio = MarkdownxField(blank=True, help_text="Markdown, shown on the person's page.")
+    bio_html = models.TextField(blank=True, editable=False)
+    # No photo until the site has an image library (issue 16): a `photo`
+    # foreign key to an image goes here, and into the person page and JSON-LD.
+    links = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_profile_links],
+        help_text="Profile pages (practice site, ORCID, ...): http(s) addresses.",
+    )
+    is_reviewer = models.BooleanField(
+        "clinical reviewer", default=False, help_text="May be named as an article's clinical reviewer."
+    )
+    # The licence is for editors to check; only the number is private (staff
+    # only: never on a public page, feed, JSON-LD or in search).
+    licence_type = models.CharField(max_length=100, blank=True, help_text="e.g. “Licensed clinical social worker”.")
+    licence_jurisdiction = models.CharField(max_length=100, blank=True, help_text="Who issued it, e.g. a state.")
+    licence_number = models.CharField(max_length=100, blank=True, help_text="Staff only: never shown to readers.")
+    licence_verified_at = models.DateField(
+        "licence verified on", null=True, blank=True, help_text="When an editor last checked the licence."
+    )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name_plural = "people"
 
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.bio_html = render_markdown(self.bio)
+        if kwargs.get("update_fields") is not None and "bio" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "bio_html"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return url("articles:author", self.slug)
+
+    @property
+    def public_links(self):
+        """The links a page may show: http(s) addresses only, whatever a row holds (the validator is the rule)."""
+        return [link for link in self.links or [] if isinstance(link, str) and _WEB_ADDRESS_RE.match(link)]
+
+    @property
+    def name_with_credentials(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
 class Tag(models.Model):
@@ -143,8 +253,16 @@ class Article(models.Model):
         null=True, blank=True, help_text="A future date schedules the article; it appears at that moment."
     )
     updated_at = models.DateTimeField(null=True, blank=True, help_text="Last substantive update.")
-    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
-    reviewed_by = models.CharField(max_length=200, blank=True, help_text="Clinical reviewer's display name.")
+    author = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
+    reviewed_by = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_articles",
+        limit_choices_to={"is_reviewer": True},
+        help_text="The clinical reviewer: a person marked as a reviewer.",
+    )
     reviewed_at = models.DateField(null=True, blank=True, help_text="Date of the last clinical review.")
     content_notes = models.JSONField(
         default=list, blank=True, help_text='Shown before the body, e.g. "trauma", "suicide or self-harm".'
@@ -247,6 +365,14 @@ class Article(models.Model):
 
     def is_review_overdue(self, *, today=None):
         return self.reviewed_at is None or self.review_due <= (today or timezone.localdate())
+
+    def review_current(self, *, today=None):
+        """Whether the page may say who clinically reviewed it: a reviewer is named and the review has not lapsed.
+
+        Decided from the date whenever the page is built; the page cache
+        starts a new generation at each lapse (next_review_lapse_at()).
+        """
+        return self.reviewed_by_id is not None and not self.is_review_overdue(today=today)
 
 
 class ArticleSlugRedirect(models.Model):

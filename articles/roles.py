@@ -18,7 +18,7 @@ from articles.models import Article
 
 WRITER, EDITOR, REVIEWER = "Writer", "Editor", "Clinical reviewer"
 
-_ARTICLE_MODELS = ["article", "author", "tag", "quote", "citation", "articleslugredirect"]
+_ARTICLE_MODELS = ["article", "person", "tag", "quote", "citation", "articleslugredirect"]
 _VIEW_ALL = [f"articles.view_{m}" for m in _ARTICLE_MODELS] + ["conditions.view_condition", "pages.view_page"]
 
 ROLES = {
@@ -26,7 +26,6 @@ ROLES = {
     + [
         "articles.add_article",
         "articles.change_article",
-        "articles.add_author",
         "articles.add_tag",
         "articles.add_quote",
     ],

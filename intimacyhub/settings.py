@@ -332,6 +332,8 @@ INTIMACYHUB_CHECKS = dict(
 )
 INTIMACYHUB_READING_GRADE = float(os.environ.get("INTIMACYHUB_READING_GRADE", "8"))
 INTIMACYHUB_SHARE_PREVIEW_MAX_AGE = 7 * 24 * 60 * 60
+# Editors are shown reviewers whose licence was last verified longer ago than this.
+INTIMACYHUB_LICENCE_VERIFY_MONTHS = int(os.environ.get("INTIMACYHUB_LICENCE_VERIFY_MONTHS", "12"))
 
 # Shown in every page's footer; the first entry is the most prominent.
 INTIMACYHUB_SITE_NAME = os.environ.get("INTIMACYHUB_SITE_NAME", "IntimacyHub")

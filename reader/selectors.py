@@ -25,7 +25,7 @@ quotes page's articles, one query a page, come last.
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Subquery
 
-from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
+from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Citation, Person, Quote, Tag
 from articles.related import RELATED_CANDIDATES, in_stored_order, stored_ids
 from conditions.models import Condition
 from core.compiled import CompiledQuery
@@ -40,6 +40,8 @@ RELATED_SLOTS = RELATED_CANDIDATES
 
 _ARTICLE_FIELDS = [f.attname for f in Article._meta.concrete_fields]
 _AUTHOR_FIELDS = ["id", "name", "slug"]
+# The reviewer's part of the byline ("Clinically reviewed by NAME, CREDENTIALS").
+_REVIEWER_FIELDS = ["id", "name", "slug", "credentials"]
 _NEIGHBOUR_FIELDS = ["id", "slug", "title", "summary", "published_at"]
 
 
@@ -47,7 +49,13 @@ def _article_by_slug(slug):
     return (
         Article.objects.published()
         .filter(slug=slug)
-        .values_list(*_ARTICLE_FIELDS, "author__id", "author__name", "author__slug")
+        .values_list(
+            *_ARTICLE_FIELDS,
+            *(f"reviewed_by__{name}" for name in _REVIEWER_FIELDS),
+            "author__id",
+            "author__name",
+            "author__slug",
+        )
     )
 
 
@@ -112,19 +120,24 @@ _NEIGHBOURS = CompiledQuery(_neighbour_rows, (int,) * (1 + RELATED_SLOTS))
 
 
 def published_article(slug, *, using=DEFAULT_DB_ALIAS):
-    """Return the published article with this slug, its author loaded, or None."""
+    """Return the published article with this slug, its author and reviewer loaded, or None."""
     rows = _ARTICLE.rows(slug, using=using)
     if not rows:
         return None
     row = rows[0]
-    return article_with_author(_ARTICLE_FIELDS, row, using)
+    count = len(_ARTICLE_FIELDS)
+    reviewer_row = row[count : count + len(_REVIEWER_FIELDS)]
+    article = article_with_author(_ARTICLE_FIELDS, row[:count] + row[count + len(_REVIEWER_FIELDS) :], using)
+    reviewer = Person.from_db(using, _REVIEWER_FIELDS, reviewer_row) if reviewer_row[0] is not None else None
+    Article.reviewed_by.field.set_cached_value(article, reviewer)
+    return article
 
 
 def article_with_author(fields, row, using):
     """An Article from `row`: its `fields`, then the author's id, name and slug."""
     article = Article.from_db(using, fields, row[: len(fields)])
     author_row = row[len(fields) :]
-    author = Author.from_db(using, _AUTHOR_FIELDS, author_row) if author_row[0] is not None else None
+    author = Person.from_db(using, _AUTHOR_FIELDS, author_row) if author_row[0] is not None else None
     Article.author.field.set_cached_value(article, author)
     return article
 

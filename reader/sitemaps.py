@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 
-from articles.models import Article, Author, Tag
+from articles.models import Article, Person, Tag
 from conditions.models import Condition
 from pages.sitemaps import PageSitemap
 
@@ -53,8 +53,11 @@ class TagSitemap(Sitemap):
 
 class AuthorSitemap(Sitemap):
     def items(self):
-        published = Article.objects.published().filter(author=OuterRef("pk"))
-        return Author.objects.filter(Exists(published)).only("slug")
+        # Everyone with a page: something published that they wrote or reviewed.
+        published = Article.objects.published()
+        wrote = Exists(published.filter(author=OuterRef("pk")))
+        reviewed = Exists(published.filter(reviewed_by=OuterRef("pk")))
+        return Person.objects.filter(wrote | reviewed).only("slug")
 
 
 sitemaps = {

@@ -2,12 +2,33 @@
 reviewed and sourced a page. Rendered by the `json_ld` filter, which escapes
 it for a script element."""
 
+from html import unescape
+
+from django.utils.html import strip_tags
+
 
 def _person(name, url=None):
     person = {"@type": "Person", "name": name}
     if url:
         person["url"] = url
     return person
+
+
+def person_json_ld(person, *, url):
+    """Return the JSON-LD for a person's page: who they are, in schema.org's terms.
+
+    Public facts only: the licence (its number above all) is staff data.
+    """
+    data = {"@context": "https://schema.org", "@type": "Person", "name": person.name, "url": url}
+    if person.credentials:
+        data["honorificSuffix"] = person.credentials
+    if person.job_title:
+        data["jobTitle"] = person.job_title
+    if description := strip_tags(person.bio_html).strip():
+        data["description"] = unescape(description)
+    if links := person.public_links:
+        data["sameAs"] = links
+    return data
 
 
 def _citation(citation):
@@ -23,7 +44,8 @@ def _citation(citation):
 
 def article_json_ld(article, *, url, request, citations, condition_links):
     """Return the JSON-LD for an article page: an Article, inside a
-    MedicalWebPage with reviewedBy and lastReviewed when clinically reviewed.
+    MedicalWebPage with lastReviewed when clinically reviewed, and reviewedBy
+    only while that review is current (Article.review_current()).
 
     `citations` and `condition_links` are the article's, already loaded.
     """
@@ -52,16 +74,15 @@ def article_json_ld(article, *, url, request, citations, condition_links):
     ]
     if about:
         data["about"] = about
-    if not article.reviewed_by:
+    if article.reviewed_by_id is None and article.reviewed_at is None:
         return {"@context": "https://schema.org", **data}
-    page = {
-        "@context": "https://schema.org",
-        "@type": "MedicalWebPage",
-        "url": url,
-        "name": article.title,
-        "reviewedBy": _person(article.reviewed_by),
-        "mainEntity": data,
-    }
+    page = {"@context": "https://schema.org", "@type": "MedicalWebPage", "url": url, "name": article.title}
+    if article.review_current():
+        reviewer = article.reviewed_by
+        page["reviewedBy"] = _person(reviewer.name, request.build_absolute_uri(reviewer.get_absolute_url()))
+        if reviewer.credentials:
+            page["reviewedBy"]["honorificSuffix"] = reviewer.credentials
+    page["mainEntity"] = data
     if article.reviewed_at:
         page["lastReviewed"] = article.reviewed_at.isoformat()
     return page

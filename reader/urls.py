@@ -57,6 +57,7 @@ urlpatterns = [
     path("archive/<yyyy:year>/", views.ArchiveView.as_view(), name="archive_year"),
     path("archive/<yyyy:year>/<mm:month>/", views.ArchiveView.as_view(), name="archive_month"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
+    path("authors/<slug:slug>/reviewed/", views.ReviewedArticlesView.as_view(), name="author_reviewed"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("quotes/", views.QuoteListView.as_view(), name="quotes"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),

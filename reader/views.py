@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles.models import Article, Author, Quote, Tag
+from articles.models import Article, Person, Quote, Tag
 from articles.roles import articles_visible_to
 from conditions.models import Condition
 from core.cacheable import PAGE_NUMBER
 from core.pagination import KeysetPaginationMixin, parse_page_number
 from reader import archive_anchors, selectors
 from reader.redirects import SlugRedirectMixin
-from reader.structured_data import article_json_ld
+from reader.structured_data import article_json_ld, person_json_ld
 
 ARCHIVE_PAGE_SIZE = 12
 # Condition and author slugs are ASCII, tag slugs may be in any script.
@@ -89,7 +89,7 @@ class ArticleListView(ArticleListMixin, ListView):
         published = Article.objects.published()
         if name == "tag":
             return Tag.objects.filter(Exists(published.filter(tag_links__tag=OuterRef("pk"))))
-        return Author.objects.filter(Exists(published.filter(author=OuterRef("pk"))))
+        return Person.objects.filter(Exists(published.filter(author=OuterRef("pk"))))
 
     def get_queryset(self):
         queryset = self.published_articles()
@@ -181,7 +181,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         # them see (articles.roles); readers never.
         user = self.request.user
         base = articles_visible_to(user) if user.is_staff else self.readable_articles()
-        return base.select_related("author")
+        return base.select_related("author", "reviewed_by")
 
     def get_object(self, queryset=None):
         if queryset is None and not self.request.user.is_staff:
@@ -210,6 +210,10 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         condition_links, citations = parts["condition_links"], parts["citations"]
         canonical_url = self.request.build_absolute_uri(article.get_absolute_url())
         context.update(
+            # Decided from today's date on every build; the page cache starts a
+            # new generation when a review lapses (Article.objects.next_review_lapse_at).
+            review_current=article.review_current(),
+            review_due=article.reviewed_at is not None and article.is_review_overdue(),
             published_local=timezone.localtime(article.published_at) if article.published_at else None,
             page_title=article.title,
             page_description=article.summary or article.title,
@@ -238,21 +242,83 @@ def never_cache_nor_index(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
 
 
-class AuthorDetailView(ArticleListMixin, ListView):
-    template_name = "articles/author_detail.html"
+# What a person's page shows of them: never the licence, whose number is staff data.
+PUBLIC_PERSON_FIELDS = ("id", "name", "slug", "credentials", "job_title", "bio_html", "bio", "links")
+REVIEWED_ON_PERSON_PAGE = 5
+
+
+class PersonPageMixin(ArticleListMixin):
+    """A person's pages: who they are, then a list of published articles they wrote or reviewed.
+
+    A person with nothing published, written or reviewed, has no page at all
+    (a 404, like a tag): their page would reveal drafts exist.
+    """
+
+    def get_person(self):
+        queryset = Person.objects.only(*PUBLIC_PERSON_FIELDS)
+        self.person = get_object_or_404(queryset, slug=self.kwargs["slug"])
+        return self.person
+
+    def person_context(self, title, description):
+        person = self.person
+        return {
+            "person": person,
+            "page_title": self.paged_title(title),
+            "page_description": description,
+            "og_type": "profile",
+            "json_ld": person_json_ld(person, url=self.request.build_absolute_uri(person.get_absolute_url())),
+        }
+
+
+class AuthorDetailView(PersonPageMixin, ListView):
+    """/authors/<slug>/: the person, the articles they wrote, and the newest they reviewed."""
+
+    template_name = "articles/person_detail.html"
+
+    def get_queryset(self):
+        return self.published_articles().filter(author=self.get_person())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reviewed = []
+        if context["page_obj"].number == 1:
+            reviewed = list(self.published_articles().filter(reviewed_by=self.person)[:REVIEWED_ON_PERSON_PAGE])
+            if not reviewed and not context["page_obj"].object_list:
+                raise Http404("Nothing published here.")
+        name = self.person.name_with_credentials
+        context.update(
+            reviewed_articles=reviewed,
+            **self.person_context(name, f"{name}: articles written and clinically reviewed, newest first."),
+        )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        if not context["page_obj"].object_list and context["reviewed_articles"]:
+            # A reviewer who wrote nothing: the page is not the empty list the
+            # pagination keeps out of the cache.
+            return super(KeysetPaginationMixin, self).render_to_response(context, **response_kwargs)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class ReviewedArticlesView(PersonPageMixin, ListView):
+    """/authors/<slug>/reviewed/: every published article the person clinically reviewed, newest first."""
+
+    template_name = "articles/person_reviewed.html"
     empty_is_404 = True
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return self.published_articles().filter(author=self.author)
+        return self.published_articles().filter(reviewed_by=self.get_person())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            author=self.author,
-            page_title=self.paged_title(f"Articles by {self.author.name}"),
-            page_description=f"Articles by {self.author.name}, newest first.",
-            **kwargs,
+        context = super().get_context_data(**kwargs)
+        name = self.person.name_with_credentials
+        context.update(
+            self.person_context(
+                f"Articles clinically reviewed by {name}",
+                f"Articles clinically reviewed by {name}, newest first.",
+            )
         )
+        return context
 
 
 class TagDetailView(ArticleListMixin, ListView):

@@ -8,8 +8,8 @@ from articles.models import (
     ArticleCondition,
     ArticleQuote,
     ArticleTag,
-    Author,
     Citation,
+    Person,
     Quote,
     RelatedArticle,
     Tag,
@@ -26,12 +26,19 @@ class ConditionFactory(factory.django.DjangoModelFactory):
     summary = "A condition."
 
 
-class AuthorFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Author
+        model = Person
 
     name = factory.Sequence(lambda n: f"Author {n}")
     slug = factory.Sequence(lambda n: f"author-{n}")
+
+
+class ReviewerFactory(PersonFactory):
+    name = factory.Sequence(lambda n: f"Dr Reviewer {n}")
+    slug = factory.Sequence(lambda n: f"reviewer-{n}")
+    credentials = "PsyD"
+    is_reviewer = True
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
@@ -45,7 +52,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     body = "Some *Markdown* text."
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
-    author = factory.SubFactory(AuthorFactory)
+    author = factory.SubFactory(PersonFactory)
 
     @factory.post_generation
     def rendered(obj, create, extracted, **kwargs):

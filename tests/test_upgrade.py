@@ -11,6 +11,7 @@ still find the article, and an old revision still restores.
 import datetime as dt
 import hashlib
 import io
+import json
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -22,7 +23,7 @@ from reversion.models import Revision, Version
 
 import search
 from articles.content_file import import_content
-from articles.models import Article, ArticleSlugRedirect, Author, Quote, Tag
+from articles.models import Article, ArticleSlugRedirect, Person, Quote, Tag
 from conditions.models import Condition
 from reader.models import ArchiveAnchor
 
@@ -159,9 +160,72 @@ def test_a_database_of_the_previous_release_upgrades_in_place_and_loses_nothing(
 
         # The same content, imported into the current schema, exports the same bytes.
         Article.objects.all().delete()
-        for model in (ArticleSlugRedirect, Condition, Author, Tag, Quote):
+        for model in (ArticleSlugRedirect, Condition, Person, Tag, Quote):
             model.objects.all().delete()
         import_content(io.BytesIO(CONTENT.encode()))
         assert _export() == upgraded
+    finally:
+        _executor().migrate(latest)
+
+
+BEFORE_PEOPLE = [("articles", "0008_archiveanchor_moves_to_reader")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_free_text_reviewers_become_reviewer_people_and_back(client):
+    from django.contrib.auth.models import Group, Permission
+
+    executor = _executor()
+    latest = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate(BEFORE_PEOPLE)
+        old = _executor().loader.project_state(BEFORE_PEOPLE).apps
+        Author, OldArticle = old.get_model("articles", "Author"), old.get_model("articles", "Article")
+        ada = Author.objects.create(name="Ada Lovel", slug="ada-lovel")
+        grace = Author.objects.create(name="Dr Grace Lee", slug="grace")
+        Author.objects.create(name="Taken", slug="dr-rhea-ng")  # the slug a new reviewer would get
+        fields = {"body": "Text.", "status": "published", "published_at": PUBLISHED_AT}
+        by_grace = OldArticle.objects.create(slug="one", title="One", author=ada, reviewed_by="Dr Grace Lee", **fields)
+        by_rhea = OldArticle.objects.create(slug="two", title="Two", reviewed_by="Dr. Rhea Ng", **fields)
+        by_nobody = OldArticle.objects.create(slug="three", title="Three", reviewed_by="", **fields)
+        Version.objects.create(
+            revision=Revision.objects.create(comment="Saved.", date_created=PUBLISHED_AT),
+            object_id=str(by_grace.pk),
+            content_type=ContentType.objects.get_for_model(Article),
+            db="default",
+            format="json",
+            serialized_data=serializers.serialize("json", [by_grace]).replace("Dr Grace Lee", "Dr Old Reviewer"),
+            object_repr="One",
+        )
+        writer_group = Group.objects.create(name="Writer")
+        writer_group.permissions.add(Permission.objects.get(codename="add_author"))
+        editor_group = Group.objects.create(name="Editor")
+        editor_group.permissions.add(Permission.objects.get(codename="change_author"))
+
+        _executor().migrate(latest)
+
+        grace_now = Person.objects.get(pk=grace.pk)
+        assert grace_now.is_reviewer and not Person.objects.get(pk=ada.pk).is_reviewer
+        rhea = Person.objects.get(name="Dr. Rhea Ng")
+        assert rhea.is_reviewer and rhea.slug == "dr-rhea-ng-2"
+        old_reviewer = Person.objects.get(name="Dr Old Reviewer")  # named only by a revision: kept too
+        assert old_reviewer.is_reviewer
+        assert Article.objects.get(pk=by_grace.pk).reviewed_by == grace_now
+        assert Article.objects.get(pk=by_rhea.pk).reviewed_by == rhea
+        assert Article.objects.get(pk=by_nobody.pk).reviewed_by is None
+        version = Version.objects.get(object_id=str(by_grace.pk))
+        assert version.field_dict["reviewed_by_id"] == old_reviewer.pk
+        assert version._object_version.object.reviewed_by == old_reviewer  # the revision still restores
+        assert not writer_group.permissions.filter(codename__in=["add_author", "add_person"]).exists()
+        assert editor_group.permissions.filter(codename="change_person").exists()
+        # The page the byline links to exists for a reviewer of something published.
+        assert client.get(f"/authors/{rhea.slug}/").status_code == 200
+
+        _executor().migrate(BEFORE_PEOPLE)
+        old = _executor().loader.project_state(BEFORE_PEOPLE).apps
+        names = dict(old.get_model("articles", "Article").objects.values_list("slug", "reviewed_by"))
+        assert names == {"one": "Dr Grace Lee", "two": "Dr. Rhea Ng", "three": ""}
+        stored = json.loads(Version.objects.get(object_id=str(by_grace.pk)).serialized_data)
+        assert stored[0]["fields"]["reviewed_by"] == "Dr Old Reviewer"
     finally:
         _executor().migrate(latest)

@@ -18,8 +18,8 @@ below registers every ModelAdmin.
 from articles.admin.articles import ArticleAdmin
 from articles.admin.others import (
     ArticleSlugRedirectAdmin,
-    AuthorAdmin,
     CitationAdmin,
+    PersonAdmin,
     QuoteAdmin,
     ReadOnlyAdmin,
     TagAdmin,
@@ -28,7 +28,7 @@ from articles.admin.others import (
 __all__ = [
     "ArticleAdmin",
     "ArticleSlugRedirectAdmin",
-    "AuthorAdmin",
+    "PersonAdmin",
     "CitationAdmin",
     "QuoteAdmin",
     "ReadOnlyAdmin",

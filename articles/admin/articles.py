@@ -40,7 +40,7 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["author"]
+    autocomplete_fields = ["author", "reviewed_by"]
     inlines = [ArticleConditionInline, CitationInline, ArticleQuoteInline, ArticleTagInline, RelatedArticleInline]
     actions = ["publish_now", "unpublish", "send_to_review"]
     history_latest_first = True

@@ -1,11 +1,11 @@
-"""List filters for the article list."""
+"""List filters for the article and person lists."""
 
 import datetime as dt
 
 from django.contrib import admin
 from django.utils import timezone
 
-from articles.models import Article, review_interval
+from articles.models import Article, Person, review_interval
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -67,4 +67,24 @@ class VisibleFilter(admin.SimpleListFilter):
             return queryset.published_or_scheduled().exclude(pk__in=visible)
         if self.value() == "no":
             return queryset.exclude(pk__in=visible)
+        return queryset
+
+
+class LicenceVerificationFilter(admin.SimpleListFilter):
+    """Reviewers whose licence an editor has never checked, or not within INTIMACYHUB_LICENCE_VERIFY_MONTHS."""
+
+    title = "licence verification"
+    parameter_name = "licence"
+
+    def lookups(self, request, model_admin):
+        return [("never", "Never verified"), ("stale", "Verified too long ago"), ("due", "Never or too long ago")]
+
+    def queryset(self, request, queryset):
+        due = Person.objects.licence_unverified().values("pk")
+        if self.value() == "never":
+            return queryset.filter(pk__in=due, licence_verified_at__isnull=True)
+        if self.value() == "stale":
+            return queryset.filter(pk__in=due, licence_verified_at__isnull=False)
+        if self.value() == "due":
+            return queryset.filter(pk__in=due)
         return queryset

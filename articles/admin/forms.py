@@ -1,4 +1,4 @@
-"""The article form: optimistic locking and validation with clear messages."""
+"""The article and person forms: optimistic locking and validation with clear messages."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from articles import services
 from articles.editorial_checks import check_document, document_from_form
-from articles.models import EDITORIAL_FIELDS, Article
+from articles.models import EDITORIAL_FIELDS, Article, Person
 from articles.services.checks import check_gate, gate_state
 from core.forms import UnixNewlinesForm
 
@@ -117,3 +117,28 @@ class ArticleAdminForm(UnixNewlinesForm):
             check_gate(gate_state(stored), status=status, published_at=published_at, checked=checked)
         except services.BlockingFindings as refused:
             raise ValidationError(str(refused), code="blocking_findings") from refused
+
+
+class LinksField(forms.CharField):
+    """A list of web addresses, typed one per line (the model's validator checks each)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class PersonAdminForm(UnixNewlinesForm, forms.ModelForm):
+    links = LinksField(
+        required=False, help_text="Profile pages (practice site, ORCID, ...): one http(s) address a line."
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "name", "slug", "credentials", "job_title", "bio", "links",
+            "is_reviewer", "licence_type", "licence_jurisdiction", "licence_number", "licence_verified_at",
+        ]  # fmt: skip

@@ -1,9 +1,11 @@
-"""The small admins: authors, tags, quotes, and the read-only lists (old addresses, citations)."""
+"""The small admins: people, tags, quotes, and the read-only lists (old addresses, citations)."""
 
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 
-from articles.models import Article, ArticleSlugRedirect, Author, Citation, Quote, Tag
+from articles.admin.filters import LicenceVerificationFilter
+from articles.admin.forms import PersonAdminForm
+from articles.models import Article, ArticleSlugRedirect, Citation, Person, Quote, Tag
 from articles.roles import articles_visible_to
 
 
@@ -40,11 +42,31 @@ class ArticleSlugRedirectAdmin(ReadOnlyAdmin):
         return obj.article_title if obj.article_title is not None else f"(deleted article #{obj.article_id})"
 
 
-@admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    """People who write and review. Only Editors add, change or delete them (articles.roles)."""
+
+    form = PersonAdminForm
+    list_display = ["name", "credentials", "job_title", "is_reviewer", "licence_verified_at"]
+    list_filter = ["is_reviewer", LicenceVerificationFilter]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "credentials", "job_title", "bio", "links"]}),
+        (
+            "Clinical review",
+            {
+                "fields": [
+                    "is_reviewer",
+                    "licence_type",
+                    "licence_jurisdiction",
+                    "licence_number",
+                    "licence_verified_at",
+                ],
+                "description": "The licence number is for staff only: readers never see it.",
+            },
+        ),
+    ]
 
 
 @admin.register(Tag)

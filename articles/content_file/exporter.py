@@ -1,4 +1,4 @@
-"""Export: every condition and article as canonical records, read from one moment of the database.
+"""Export: every condition, person and article as canonical records, read from one moment of the database.
 
 Records are written in the contract's field order, empty optional fields
 left out, datetimes in UTC, so export, import into an empty database, export
@@ -13,8 +13,25 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Prefetch
 
-from articles.content_file.schema import ARTICLE_FIELDS, CITATION_FIELDS, CONDITION_FIELDS, QUOTE_FIELDS, compact, iso
-from articles.models import Article, ArticleCondition, ArticleQuote, ArticleSlugRedirect, ArticleTag, RelatedArticle
+from articles.content_file.schema import (
+    ARTICLE_FIELDS,
+    CITATION_FIELDS,
+    CONDITION_FIELDS,
+    LICENSE_FIELDS,
+    PERSON_FIELDS,
+    QUOTE_FIELDS,
+    compact,
+    iso,
+)
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleQuote,
+    ArticleSlugRedirect,
+    ArticleTag,
+    Person,
+    RelatedArticle,
+)
 from conditions.models import Condition
 
 
@@ -32,6 +49,39 @@ def condition_record(condition):
     )
 
 
+def person_record(person):
+    """Return the content-file record for a person, licence number included.
+
+    An export is staff data (a backup): it carries the licence number that
+    no public page shows.
+    """
+    license_ = None
+    if person.licence_type or person.licence_jurisdiction or person.licence_number or person.licence_verified_at:
+        license_ = compact(
+            {
+                "type": person.licence_type,
+                "jurisdiction": person.licence_jurisdiction,
+                "number": person.licence_number,
+                "verified_at": person.licence_verified_at.isoformat() if person.licence_verified_at else None,
+            },
+            LICENSE_FIELDS,
+        )
+    return compact(
+        {
+            "type": "person",
+            "slug": person.slug,
+            "name": person.name,
+            "credentials": person.credentials,
+            "job_title": person.job_title,
+            "bio": person.bio,
+            "links": list(person.links or []),
+            "reviewer": person.is_reviewer or None,
+            "license": license_,
+        },
+        PERSON_FIELDS,
+    )
+
+
 def article_record(article):
     """Return the content-file record for an article fetched with `export_queryset()`."""
     record = {
@@ -44,7 +94,7 @@ def article_record(article):
         "published_at": iso(article.published_at),
         "updated_at": iso(article.updated_at),
         "author": article.author.name if article.author else "",
-        "reviewed_by": article.reviewed_by,
+        "reviewed_by": article.reviewed_by.name if article.reviewed_by else "",
         "reviewed_at": article.reviewed_at.isoformat() if article.reviewed_at else None,
         "tags": [link.tag.name for link in article.tag_links.all()],
         "content_notes": list(article.content_notes or []),
@@ -72,7 +122,7 @@ def article_record(article):
 
 def export_queryset():
     return (
-        Article.objects.select_related("author")
+        Article.objects.select_related("author", "reviewed_by")
         .annotate(owner_login=F(f"created_by__{get_user_model().USERNAME_FIELD}"))
         .prefetch_related(
             Prefetch("slug_redirects", ArticleSlugRedirect.objects.only("article_id", "old_slug").order_by("old_slug")),
@@ -130,10 +180,13 @@ def dumps(record):
 
 
 def export(out):
-    """Write every condition and article to the text stream `out`, by slug."""
+    """Write every condition, person and article to the text stream `out`, each kind by slug."""
     count = 0
     for condition in Condition.objects.order_by("slug"):
         out.write(dumps(condition_record(condition)))
+        count += 1
+    for person in Person.objects.order_by("slug"):
+        out.write(dumps(person_record(person)))
         count += 1
     for article in export_queryset().iterator(chunk_size=1000):
         out.write(dumps(article_record(article)))

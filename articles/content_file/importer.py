@@ -7,6 +7,7 @@ generation, revisions) is asked for here, once for the file.
 """
 
 import os
+import re
 from contextlib import closing
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import changes, signals
-from articles.content_file.exporter import article_record, condition_record, export_queryset
+from articles.content_file.exporter import article_record, condition_record, export_queryset, person_record
 from articles.content_file.references import check_references
 from articles.content_file.render_pool import render_articles
 from articles.content_file.schema import BATCH, ContentFileError, ImportResult, Problem, canonical
@@ -31,19 +32,20 @@ from articles.models import (
     ArticleQuote,
     ArticleSlugRedirect,
     ArticleTag,
-    Author,
     Citation,
+    Person,
     Quote,
     RelatedArticle,
     Tag,
 )
 from articles.services import check_imported, history_queryset, record_baseline
 from conditions.models import Condition
+from pagecache import cache as pagecache
 
 # What an editor writes of an article, stored as the record says under the
 # same name; the slug is what matched the record to its row, and the author
-# is looked up by name.
-COPIED_FIELDS = [name for name in EDITORIAL_FIELDS if name not in ("slug", "author")]
+# and reviewer are people, looked up by name.
+COPIED_FIELDS = [name for name in EDITORIAL_FIELDS if name not in ("slug", "author", "reviewed_by")]
 
 
 def import_content(stream, *, dry_run=False, workers=None):
@@ -57,7 +59,7 @@ def import_content(stream, *, dry_run=False, workers=None):
     """
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    conditions, articles = parse(stream)
+    conditions, articles, people = parse(stream)
     result = ImportResult()
     try:
         with transaction.atomic():
@@ -67,6 +69,7 @@ def import_content(stream, *, dry_run=False, workers=None):
             with reversion.create_revision():
                 reversion.set_comment("Imported from a content file.")
                 with signals.bulk_write():
+                    _write_people(people, result)
                     _write(conditions, articles, result, workers=workers)
             if dry_run:
                 transaction.set_rollback(True)
@@ -84,7 +87,10 @@ def _write(conditions, articles, result, *, workers=1):
         return
     needed_conditions = {c["slug"] for r in changed.values() for c in r["conditions"]} - set(condition_ids)
     condition_ids.update(Condition.objects.filter(slug__in=needed_conditions).values_list("slug", "id"))
-    authors = _ensure_authors({r["author"] for r in changed.values() if r["author"]})
+    authors = _ensure_people(
+        {r["author"] for r in changed.values() if r["author"]},
+        reviewers={r["reviewed_by"] for r in changed.values() if r["reviewed_by"]},
+    )
     tags = _ensure_tags([t for r in changed.values() for t in r["tags"]])
     quotes = _ensure_quotes([q for r in changed.values() for q in r["quotes"]])
 
@@ -111,6 +117,7 @@ def _write(conditions, articles, result, *, workers=1):
                 slug=slug,
                 **{name: record[name] for name in COPIED_FIELDS},
                 author_id=authors.get(record["author"]),
+                reviewed_by_id=authors.get(record["reviewed_by"]),
                 body_html=body_html,
                 created_by_id=created_by_id,
                 owner_username=owner_username,
@@ -131,6 +138,7 @@ def _write(conditions, articles, result, *, workers=1):
         update_fields = [
             *COPIED_FIELDS,
             "author",
+            "reviewed_by",
             "body_html",
             "created_by",
             "owner_username",
@@ -301,22 +309,64 @@ def _owner_link(owner, users):
     return None, owner
 
 
-def _ensure_authors(names):
-    authors = dict(Author.objects.filter(name__in=names).values_list("name", "id"))
-    missing = sorted(names - set(authors))
+def _ensure_people(names, *, reviewers):
+    """Return name -> id for the people articles name, creating the missing ones.
+
+    A name given as `reviewed_by` is a reviewer's: a person made for it is
+    marked as one, and so is a person already on the site.
+    """
+    names = names | reviewers
+    people = dict(Person.objects.filter(name__in=names).values_list("name", "id"))
+    missing = sorted(names - set(people))
     if missing:
-        taken = set(Author.objects.values_list("slug", flat=True))
+        taken = set(Person.objects.values_list("slug", flat=True))
         new = []
         for name in missing:
-            base = slugify(name)[:190] or "author"
+            base = re.sub(r"[^a-z0-9]+", "-", slugify(name)).strip("-")[:190].strip("-") or "person"
             slug, n = base, 2
             while slug in taken:
                 slug, n = f"{base}-{n}", n + 1
             taken.add(slug)
-            new.append(Author(name=name, slug=slug))
-        Author.objects.bulk_create(new)
-        authors.update(Author.objects.filter(name__in=missing).values_list("name", "id"))
-    return authors
+            new.append(Person(name=name, slug=slug, is_reviewer=name in reviewers))
+        Person.objects.bulk_create(new)
+        people.update(Person.objects.filter(name__in=missing).values_list("name", "id"))
+    if Person.objects.filter(name__in=reviewers, is_reviewer=False).update(is_reviewer=True):
+        pagecache.content_changed()  # an update() sends no signal
+    return people
+
+
+def _write_people(people, result):
+    """Create or update the file's people, matched by slug; a name is one person's."""
+    stored = {p.slug: p for p in Person.objects.filter(slug__in=list(people))}
+    holders = dict(
+        Person.objects.filter(name__in=[r["name"] for _line, r in people.values()]).values_list("name", "slug")
+    )
+    problems = [
+        Problem(line, "name", f"{record['name']!r} is the name of another person on the site (/authors/{holder}/)")
+        for slug, (line, record) in people.items()
+        if (holder := holders.get(record["name"])) not in (None, slug) and holder not in people
+    ]
+    if problems:
+        raise ContentFileError(problems)
+    for slug, (_line, record) in sorted(people.items(), key=lambda item: item[1][0]):
+        person = stored.get(slug)
+        if person is not None and person_record(person) == canonical(record, "person"):
+            result.unchanged["person"] += 1
+            continue
+        if person is None:
+            person = Person(slug=slug)
+            result.created["person"] += 1
+        else:
+            result.updated["person"] += 1
+        licence = record["license"] or {}
+        person.name = record["name"]
+        person.credentials, person.job_title, person.bio = record["credentials"], record["job_title"], record["bio"]
+        person.links, person.is_reviewer = record["links"], record["reviewer"]
+        person.licence_type = licence.get("type", "")
+        person.licence_jurisdiction = licence.get("jurisdiction", "")
+        person.licence_number = licence.get("number", "")
+        person.licence_verified_at = licence.get("verified_at")
+        person.save()  # renders the bio; the page cache's receiver follows
 
 
 def _ensure_tags(names):

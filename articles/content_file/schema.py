@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from articles.models import Article, ArticleSlugRedirect, Author, Citation, Quote, Tag
+from articles.models import Article, ArticleSlugRedirect, Citation, Person, Quote, Tag
 from conditions.models import SLUG_PATTERN, Condition
 
 # The models' own slug rule (the database checks the same pattern).
@@ -25,6 +25,9 @@ ARTICLE_FIELDS = (
     "reviewed_by", "reviewed_at", "tags", "content_notes", "conditions", "citations", "quotes", "related",
     "redirects", "owner",
 )  # fmt: skip
+PERSON_FIELDS = ("type", "slug", "name", "credentials", "job_title", "bio", "photo", "links", "reviewer", "license")
+# The licence object, as the contract spells it; stored as Person.licence_*.
+LICENSE_FIELDS = ("type", "jurisdiction", "number", "verified_at")
 CITATION_FIELDS = ("key", "source", "title", "url", "published", "excerpt")
 QUOTE_FIELDS = ("text", "attribution", "source")
 
@@ -44,13 +47,16 @@ CONDITION_MAX = {
 ARTICLE_MAX = {
     "slug": _max_length(Article, "slug"),
     "title": _max_length(Article, "title"),
-    "author": _max_length(Author, "name"),
-    "reviewed_by": _max_length(Article, "reviewed_by"),
+    "author": _max_length(Person, "name"),
+    "reviewed_by": _max_length(Person, "name"),
     "tag": _max_length(Tag, "name"),
     "content_note": 100,
     "related": _max_length(Article, "slug"),
     "redirect": _max_length(ArticleSlugRedirect, "old_slug"),
     "owner": _max_length(Article, "owner_username"),
+}
+PERSON_MAX = {name: _max_length(Person, name) for name in ("slug", "name", "credentials", "job_title")} | {
+    f"license.{name}": _max_length(Person, f"licence_{name}") for name in ("type", "jurisdiction", "number")
 }
 CITATION_MAX = {name: _max_length(Citation, name) for name in CITATION_FIELDS}  # excerpt: a TextField, None
 QUOTE_MAX = {"attribution": _max_length(Quote, "attribution"), "source": _max_length(Quote, "source")}
@@ -79,19 +85,19 @@ class ContentFileError(Exception):
 
 @dataclass
 class ImportResult:
-    created: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
-    updated: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
-    unchanged: dict = field(default_factory=lambda: {"condition": 0, "article": 0})
+    created: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
+    updated: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
+    unchanged: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
     renamed_conditions: set = field(default_factory=set)
     # Problems that do not stop the import (an owner with no account here).
     warnings: list = field(default_factory=list)
 
     def __str__(self):
         parts = []
-        for kind in ("condition", "article"):
-            parts.append(
-                f"{kind}s: {self.created[kind]} created, {self.updated[kind]} updated, {self.unchanged[kind]} unchanged"
-            )
+        for kind in ("condition", "person", "article"):
+            label = "people" if kind == "person" else f"{kind}s"
+            counts = f"{self.created[kind]} created, {self.updated[kind]} updated, {self.unchanged[kind]} unchanged"
+            parts.append(f"{label}: {counts}")
         return "; ".join(parts)
 
 
@@ -109,6 +115,13 @@ def canonical(record, kind):
     record = dict(record, type=kind)
     if kind == "condition":
         return compact(record, CONDITION_FIELDS)
+    if kind == "person":
+        record["reviewer"] = record["reviewer"] or None  # false is the default, left out
+        if record["license"]:
+            license_ = dict(record["license"])
+            license_["verified_at"] = license_["verified_at"].isoformat() if license_["verified_at"] else None
+            record["license"] = compact(license_, LICENSE_FIELDS)
+        return compact(record, PERSON_FIELDS)
     record["published_at"] = iso(record["published_at"])
     record["updated_at"] = iso(record["updated_at"])
     record["reviewed_at"] = record["reviewed_at"].isoformat() if record["reviewed_at"] else None

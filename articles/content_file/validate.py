@@ -8,6 +8,7 @@ be on the site are checked by references.py.
 import datetime as dt
 import json
 
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from articles.content_file.schema import (
@@ -18,6 +19,9 @@ from articles.content_file.schema import (
     CITATION_MAX,
     CONDITION_FIELDS,
     CONDITION_MAX,
+    LICENSE_FIELDS,
+    PERSON_FIELDS,
+    PERSON_MAX,
     QUOTE_FIELDS,
     QUOTE_MAX,
     SLUG_RE,
@@ -26,6 +30,7 @@ from articles.content_file.schema import (
     ContentFileError,
     Problem,
 )
+from articles.models import MAX_LINK_LENGTH, MAX_PROFILE_LINKS, validate_profile_links
 
 
 class _LineValidator:
@@ -121,8 +126,8 @@ class _LineValidator:
             return None
         return parsed.astimezone(dt.UTC)
 
-    def date(self, name):
-        value = self.raw.get(name)
+    def date(self, name, value=None):
+        value = self.raw.get(name) if value is None else value
         if value is None:
             return None
         if not isinstance(value, str):
@@ -146,6 +151,58 @@ def _validate_condition(v):
     }
 
 
+def _validate_person(v):
+    v.check_known(PERSON_FIELDS)
+    name = v.field("name", max_length=PERSON_MAX["name"], required=True, allow_empty=False)
+    if name and name != name.strip():
+        v.error("name", "starts or ends with spaces (articles name people by their trimmed name)")
+    record = {
+        "slug": v.slug(PERSON_MAX["slug"]),
+        "name": name,
+        "credentials": v.field("credentials", max_length=PERSON_MAX["credentials"]),
+        "job_title": v.field("job_title", max_length=PERSON_MAX["job_title"]),
+        "bio": v.field("bio"),
+        "links": v.string_list("links", max_length=MAX_LINK_LENGTH),
+        "reviewer": False,
+        "license": None,
+    }
+    if "photo" in v.raw:
+        v.error("photo", "this site has no image library yet, so a person cannot have a photo; leave it out")
+    for i, link in enumerate(record["links"]):
+        try:
+            validate_profile_links([link])
+        except ValidationError:
+            v.error(f"links[{i}]", f"{link!r} is not an http(s) address")
+    if len(record["links"]) > MAX_PROFILE_LINKS:
+        v.error("links", f"has {len(record['links'])} links; at most {MAX_PROFILE_LINKS} allowed")
+    if len(set(record["links"])) != len(record["links"]):
+        v.error("links", "lists the same address twice")
+    reviewer = v.raw.get("reviewer", False)
+    if not isinstance(reviewer, bool):
+        v.error("reviewer", f"must be true or false, not {type(reviewer).__name__}")
+    else:
+        record["reviewer"] = reviewer
+    license_ = v.raw.get("license")
+    if license_ is not None and not isinstance(license_, dict):
+        v.error("license", f"must be an object, not {type(license_).__name__}")
+    elif license_ is not None:
+        for key in license_:
+            if key not in LICENSE_FIELDS:
+                v.error(f"license.{key}", f"unknown field (allowed: {', '.join(LICENSE_FIELDS)})")
+        values = {
+            key: v.text(
+                f"license.{key}",
+                license_.get(key),
+                max_length=PERSON_MAX[f"license.{key}"],
+                required=key == "type",
+                allow_empty=key != "type",
+            )
+            for key in ("type", "jurisdiction", "number")
+        }
+        record["license"] = {**values, "verified_at": v.date("license.verified_at", license_.get("verified_at"))}
+    return record
+
+
 def _validate_article(v):
     v.check_known(ARTICLE_FIELDS)
     status = v.raw.get("status", "draft")
@@ -161,7 +218,7 @@ def _validate_article(v):
         "published_at": v.datetime("published_at", required=status == "published"),
         "updated_at": v.datetime("updated_at"),
         "author": v.field("author", max_length=ARTICLE_MAX["author"]).strip(),
-        "reviewed_by": v.field("reviewed_by", max_length=ARTICLE_MAX["reviewed_by"]),
+        "reviewed_by": v.field("reviewed_by", max_length=ARTICLE_MAX["reviewed_by"]).strip(),
         "reviewed_at": v.date("reviewed_at"),
         "tags": v.string_list("tags", max_length=ARTICLE_MAX["tag"]),
         "content_notes": v.string_list("content_notes", max_length=ARTICLE_MAX["content_note"]),
@@ -251,13 +308,13 @@ def _validate_article(v):
 
 
 def parse(stream):
-    """Read a content file (a binary stream) and return (conditions, articles).
+    """Read a content file (a binary stream) and return (conditions, articles, people).
 
     Each is a dict slug -> (line number, record). Raise ContentFileError
     listing every problem found in the file on its own.
     """
     problems = []
-    conditions, articles = {}, {}
+    conditions, articles, people = {}, {}, {}
     for number, raw_line in enumerate(stream, start=1):
         try:
             text = raw_line.decode("utf-8")
@@ -280,14 +337,42 @@ def parse(stream):
             record, registry = _validate_condition(validator), conditions
         elif kind == "article":
             record, registry = _validate_article(validator), articles
+        elif kind == "person":
+            record, registry = _validate_person(validator), people
         else:
-            problems.append(Problem(number, "type", f"{kind!r} is not a known type (condition or article)"))
+            problems.append(Problem(number, "type", f"{kind!r} is not a known type (condition, person or article)"))
             continue
         slug = record["slug"]
         if slug and slug in registry:
             problems.append(Problem(number, "slug", f"{slug!r} was already given on line {registry[slug][0]}"))
         elif slug:
             registry[slug] = (number, record)
+    problems.extend(_check_people(people, articles))
     if problems:
+        problems.sort(key=lambda p: p.line)
         raise ContentFileError(problems)
-    return conditions, articles
+    return conditions, articles, people
+
+
+def _check_people(people, articles):
+    """A name is one person's, and an article's reviewer is not a person the file says is no reviewer."""
+    problems, by_name = [], {}
+    for line, record in people.values():
+        if record["name"] in by_name:
+            problems.append(
+                Problem(
+                    line, "name", f"{record['name']!r} is the name of the person on line {by_name[record['name']][0]}"
+                )
+            )
+        by_name.setdefault(record["name"], (line, record))
+    for line, record in articles.values():
+        named = by_name.get(record["reviewed_by"])
+        if named is not None and not named[1]["reviewer"]:
+            problems.append(
+                Problem(
+                    line,
+                    "reviewed_by",
+                    f"{record['reviewed_by']!r} is not a reviewer (the person on line {named[0]} says reviewer: false)",
+                )
+            )
+    return problems

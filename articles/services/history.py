@@ -35,7 +35,12 @@ CHILD_MODELS = ARTICLE_PART_MODELS
 # What a person edits, as stored on the row (the author's id, not the author):
 # compared to say what changed and who may change it.
 CONTENT_FIELDS = tuple(Article._meta.get_field(name).attname for name in EDITORIAL_FIELDS)
-FIELD_LABELS = {"author_id": "author", "published_at": "publication date", "updated_at": "updated date"}
+FIELD_LABELS = {
+    "author_id": "author",
+    "reviewed_by_id": "reviewed by",
+    "published_at": "publication date",
+    "updated_at": "updated date",
+}
 
 
 @dataclass(frozen=True)
@@ -211,8 +216,9 @@ def field_changes(*, before: Article, after: Article) -> list[FieldChange]:
         old, new = getattr(before, name), getattr(after, name)
         if _comparable(old) == _comparable(new):
             continue
-        if name == "author_id":
-            old, new = (before.author if old else ""), (after.author if new else "")
+        if name in ("author_id", "reviewed_by_id"):
+            field = name.removesuffix("_id")
+            old, new = (getattr(before, field) if old else ""), (getattr(after, field) if new else "")
         old, new = ("" if old is None else str(old)), ("" if new is None else str(new))
         diff = []
         if "\n" in old or "\n" in new or len(old) > 200 or len(new) > 200:

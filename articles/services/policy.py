@@ -5,12 +5,14 @@ them again before writing, so a forged request is refused, not merely hidden.
 """
 
 from django.contrib.auth.models import AbstractUser as User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from articles.models import Article
+from articles.models import Article, Person
 
 # What only a clinical reviewer or an editor may set.
 REVIEW_FIELDS = frozenset({"reviewed_by", "reviewed_at"})
+# The same, as stored on the row (the reviewer's id), which is what writes compare.
+_REVIEW_COLUMNS = frozenset(Article._meta.get_field(name).attname for name in REVIEW_FIELDS)
 
 PUBLISH_REFUSED = "Only an editor may publish, schedule or unpublish an article."
 
@@ -37,12 +39,26 @@ def can_edit_content(user: User, article: Article | None = None) -> bool:
 def check_may_change(by, current, changed, new):
     """Raise PermissionDenied unless `by` may change the fields `changed` of `current` into `new`."""
     if not can_edit_content(by, current):
-        if changed <= REVIEW_FIELDS and can_review(by):
+        if changed <= _REVIEW_COLUMNS and can_review(by):
             return
         if current.status == Article.Status.PUBLISHED and by.has_perm("articles.change_article"):
             raise PermissionDenied("This article is published; only an editor may change it now.")
         raise PermissionDenied("You may not change this article.")
     if not can_publish(by) and (new.status == Article.Status.PUBLISHED or "published_at" in changed):
         raise PermissionDenied(PUBLISH_REFUSED)
-    if not can_review(by) and changed & REVIEW_FIELDS:
+    if not can_review(by) and changed & _REVIEW_COLUMNS:
         raise PermissionDenied("Only a clinical reviewer or an editor may record a clinical review.")
+
+
+def check_reviewer(changed, new):
+    """Raise ValidationError when `new` names as its clinical reviewer someone who is not a reviewer."""
+    if "reviewed_by_id" not in changed or new.reviewed_by_id is None:
+        return
+    person = Person.objects.filter(pk=new.reviewed_by_id).only("name", "is_reviewer").first()
+    if person is None:
+        raise ValidationError({"reviewed_by": "That person no longer exists."}, code="reviewer_missing")
+    if not person.is_reviewer:
+        raise ValidationError(
+            {"reviewed_by": f"{person.name} is not a clinical reviewer. An editor can mark them as one on their page."},
+            code="not_a_reviewer",
+        )

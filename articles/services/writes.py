@@ -28,7 +28,7 @@ from articles.services.history import (
     restore_children,
     snapshot,
 )
-from articles.services.policy import PUBLISH_REFUSED, can_edit_content, can_publish, check_may_change
+from articles.services.policy import PUBLISH_REFUSED, can_edit_content, can_publish, check_may_change, check_reviewer
 
 
 class ArticleConflict(Exception):
@@ -142,6 +142,7 @@ def article_save(
                 raise PermissionDenied("You may not create articles.")
             blank = Article()
             check_may_change(by, blank, changed_fields(blank, article) - {"slug", "title", "body"}, article)
+            check_reviewer(changed_fields(blank, article), article)
             _check_dated(article)
             check_slug_available(slug=article.slug)
             article.created_by = article.created_by or by
@@ -157,6 +158,7 @@ def article_save(
             changes.articles_written([current.pk], visible_before=_visible([current]))
             changed = changed_fields(current, article)
             check_may_change(by, current, changed, article)
+            check_reviewer(changed, article)
             _check_dated(article)
             if "slug" in changed:
                 _move_slug(current, article.slug)
@@ -303,6 +305,7 @@ def article_restore(
         changes.articles_written([current.pk], visible_before=_visible([current]))
         changed = changed_fields(current, old)
         check_may_change(by, current, changed | {"title"}, old)
+        check_reviewer(changed, old)
         if "slug" in changed:
             _move_slug(current, old.slug)
         skipped = restore_children(version, current.pk)

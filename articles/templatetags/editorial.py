@@ -1,6 +1,7 @@
 from django import template
+from django.conf import settings
 
-from articles.models import Article
+from articles.models import Article, Person
 from articles.roles import articles_visible_to
 
 register = template.Library()
@@ -17,4 +18,19 @@ def review_counts(context):
         "show": True,
         "never": overdue.filter(reviewed_at__isnull=True).count(),
         "overdue": overdue.filter(reviewed_at__isnull=False).count(),
+    }
+
+
+@register.inclusion_tag("admin/articles/licence_counts.html", takes_context=True)
+def licence_counts(context):
+    """Show the editors how many reviewers' licences were never verified or not verified recently."""
+    request = context["request"]
+    if not request.user.has_perm("articles.change_person"):
+        return {"show": False}
+    due = Person.objects.licence_unverified()
+    return {
+        "show": True,
+        "never": due.filter(licence_verified_at__isnull=True).count(),
+        "stale": due.filter(licence_verified_at__isnull=False).count(),
+        "months": settings.INTIMACYHUB_LICENCE_VERIFY_MONTHS,
     }

@@ -29,9 +29,9 @@ from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
     ArticleTagFactory,
-    AuthorFactory,
     CitationFactory,
     ConditionFactory,
+    PersonFactory,
     QuoteFactory,
     TagFactory,
 )
@@ -159,7 +159,7 @@ def test_a_part_of_a_draft_changes_no_generation_but_a_part_of_a_published_artic
 @pytest.mark.parametrize(
     "change",
     [
-        lambda: AuthorFactory(),
+        lambda: PersonFactory(),
         lambda: QuoteFactory(),
         lambda: TagFactory(),
         lambda: ConditionFactory(),

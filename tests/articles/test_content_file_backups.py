@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from articles import services
 from articles.content_file import ContentFileError, export, import_content
-from articles.models import Article, ArticleSlugRedirect, Quote
+from articles.models import Article, ArticleSlugRedirect, Person, Quote
 from conditions.models import Condition
 from tests.factories import ArticleFactory, UserFactory
 
@@ -29,7 +29,7 @@ def exported():
 def empty_the_site():
     """Leave the content tables as a fresh database has them (accounts stay: they are backed up apart)."""
     ArticleSlugRedirect.objects.all().delete()
-    for model in (Article, Quote, Condition):
+    for model in (Article, Quote, Condition, Person):
         model.objects.all().delete()
 
 
@@ -64,8 +64,9 @@ def test_export_import_export_keeps_old_addresses_and_owners_byte_for_byte(write
     empty_the_site()
     result = import_content(io.BytesIO(backup.encode()))
 
+    line = next(n for n, text in enumerate(backup.splitlines(), start=1) if '"ghost-written"' in text)
     assert [str(w) for w in result.warnings] == [
-        "line 1: owner: no account 'left-long-ago' on this site: the article is kept with no owner (editors may "
+        f"line {line}: owner: no account 'left-long-ago' on this site: the article is kept with no owner (editors may "
         "edit it) and the name is kept for the next export; an import links it once the account exists"
     ]
     for old in ("first-name", "second-name"):
@@ -203,11 +204,13 @@ def test_an_owner_must_be_a_username_string():
 def test_v2_fields_this_site_does_not_hold_yet_are_still_refused_not_dropped():
     problems = failure(
         article("x", disclosure="None", cover="photo"),
-        {"type": "person", "slug": "sam", "name": "Sam"},
+        {"type": "person", "slug": "sam", "name": "Sam", "photo": "sam-portrait"},
+        {"type": "image", "slug": "sam-portrait"},
     )
     assert problems[0].startswith("line 1: disclosure: unknown field")
     assert problems[1].startswith("line 1: cover: unknown field")
-    assert problems[2] == "line 2: type: 'person' is not a known type (condition or article)"
+    assert problems[2].startswith("line 2: photo: this site has no image library yet")
+    assert problems[3] == "line 3: type: 'image' is not a known type (condition, person or article)"
 
 
 def test_the_command_reports_an_unknown_owner_as_a_warning_and_imports(tmp_path):

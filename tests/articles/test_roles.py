@@ -10,7 +10,7 @@ from articles import services
 from articles.models import Article
 from articles.roles import ROLES, setup_roles
 from tests.admin_forms import admin_form_data
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,8 @@ def test_a_writer_forging_a_publication_date_on_their_draft_changes_nothing(writ
 
 def test_the_service_refuses_a_writer_publishing_scheduling_or_reviewing(writer):
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None, created_by=writer)
-    for change in ({"status": "published"}, {"published_at": "2030-01-01T00:00Z"}, {"reviewed_by": "Me"}):
+    me = ReviewerFactory(name="Me")
+    for change in ({"status": "published"}, {"published_at": "2030-01-01T00:00Z"}, {"reviewed_by": me}):
         attempt = fresh(article)
         for name, value in change.items():
             setattr(attempt, name, value)
@@ -158,17 +159,18 @@ def test_an_editor_schedules_edits_others_and_deletes(editor_client, writer):
 
 
 def test_a_reviewer_records_a_review_and_nothing_else(reviewer_client, reviewer):
-    article = ArticleFactory(title="Reviewed", reviewed_by="", reviewed_at=None)
+    article = ArticleFactory(title="Reviewed", reviewed_by=None, reviewed_at=None)
+    rhea = ReviewerFactory(name="Dr Rhea Ng")
     page = reviewer_client.get(change_url(article))
     form = page.context["adminform"].form
     assert set(form.fields) == {"reviewed_by", "reviewed_at", "expected_version"}
     assert "Share a preview link" not in page.text
-    data = admin_form_data(page, reviewed_by="Dr Rhea Ng", reviewed_at="2026-11-01")
+    data = admin_form_data(page, reviewed_by=str(rhea.pk), reviewed_at="2026-11-01")
     data["title"] = "Forged title"
     data["status"] = "draft"
     assert reviewer_client.post(change_url(article), data).status_code == 302
     stored = fresh(article)
-    assert (stored.reviewed_by, str(stored.reviewed_at)) == ("Dr Rhea Ng", "2026-11-01")
+    assert (stored.reviewed_by, str(stored.reviewed_at)) == (rhea, "2026-11-01")
     assert stored.title == "Reviewed" and stored.status == Article.Status.PUBLISHED
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, ArticleSlugRedirect
-from tests.factories import ArticleFactory, AuthorFactory, CitationFactory
+from tests.factories import ArticleFactory, CitationFactory, PersonFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +296,7 @@ def test_a_deleted_draft_that_was_never_published_frees_its_address(editor):
 
 
 def test_what_changed_names_every_field_an_editor_can_set_in_the_forms_order(editor):
-    article = ArticleFactory(status=Article.Status.DRAFT, reviewed_by="", content_notes=[])
+    article = ArticleFactory(status=Article.Status.DRAFT, reviewed_by=None, content_notes=[])
     services.article_save(article=fresh(article), by=editor)
     started = fresh(article).version
     changed = fresh(article)
@@ -304,8 +304,8 @@ def test_what_changed_names_every_field_an_editor_can_set_in_the_forms_order(edi
     changed.status = Article.Status.REVIEW
     changed.published_at = timezone.now() - dt.timedelta(days=3)
     changed.updated_at = timezone.now()
-    changed.author = AuthorFactory()
-    changed.reviewed_by, changed.reviewed_at, changed.content_notes = "Dr R", dt.date(2025, 1, 2), ["grief"]
+    changed.author = PersonFactory()
+    changed.reviewed_by, changed.reviewed_at, changed.content_notes = ReviewerFactory(), dt.date(2025, 1, 2), ["grief"]
     services.article_save(article=changed, by=editor)
     changes = services.changes_since(article=fresh(article), version=started)
     editable = [f.attname for f in Article._meta.concrete_fields if f.editable and not f.primary_key]

@@ -10,10 +10,11 @@ from tests.factories import (
     ArticleFactory,
     ArticleQuoteFactory,
     ArticleTagFactory,
-    AuthorFactory,
     ConditionFactory,
+    PersonFactory,
     QuoteFactory,
     RelatedArticleFactory,
+    ReviewerFactory,
     TagFactory,
 )
 
@@ -39,6 +40,7 @@ def surfaces(visible):
         "/conditions/shared/",
         "/tags/shared/",
         "/authors/shared/",
+        "/authors/shared/reviewed/",
         "/quotes/",
         "/feed/",
         "/feed/atom/",
@@ -52,10 +54,15 @@ def surfaces(visible):
 
 def make_site(**hidden_fields):
     """One visible article and one hidden one that shares everything with it."""
-    condition, tag, author = ConditionFactory(slug="shared"), TagFactory(slug="shared"), AuthorFactory(slug="shared")
+    condition, tag, author = ConditionFactory(slug="shared"), TagFactory(slug="shared"), ReviewerFactory(slug="shared")
     quote = QuoteFactory(text="Shared words.")
-    visible = ArticleFactory(title="Visible piece", slug="visible-piece", author=author, published_at=VISIBLE_AT)
-    hidden = ArticleFactory(title="Hidden piece", slug="hidden-piece", author=author, **hidden_fields)
+    # The author reviewed them too: their list of reviewed articles must not show the hidden one either.
+    visible = ArticleFactory(
+        title="Visible piece", slug="visible-piece", author=author, reviewed_by=author, published_at=VISIBLE_AT
+    )
+    hidden = ArticleFactory(
+        title="Hidden piece", slug="hidden-piece", author=author, reviewed_by=author, **hidden_fields
+    )
     for article in (visible, hidden):
         ArticleConditionFactory(article=article, condition=condition)
         ArticleTagFactory(article=article, tag=tag)
@@ -66,7 +73,8 @@ def make_site(**hidden_fields):
     ArticleFactory(
         title="Hidden piece, too",
         slug="hidden-only-piece",
-        author=AuthorFactory(slug="hidden-only-author"),
+        author=PersonFactory(slug="hidden-only-author"),
+        reviewed_by=ReviewerFactory(slug="hidden-only-reviewer"),
         **hidden_fields,
     )
     ArticleFactory(title="Other author's piece", author=author, published_at=VISIBLE_AT - dt.timedelta(days=1))
@@ -100,6 +108,8 @@ def test_unpublished_articles_appear_on_no_surface(client, state):
     assert client.get(hidden.get_absolute_url()).status_code == 404
     assert client.get("/tags/hidden-only-tag/").status_code == 404
     assert client.get("/authors/hidden-only-author/").status_code == 404
+    assert client.get("/authors/hidden-only-reviewer/").status_code == 404
+    assert client.get("/authors/hidden-only-reviewer/reviewed/").status_code == 404
 
 
 @pytest.mark.parametrize("state", [*HIDDEN, "nobody"])
@@ -109,7 +119,7 @@ def test_the_archive_filter_for_a_name_with_nothing_published_is_a_404_that_does
 ):
     settings.DEBUG = False  # the page a reader gets, not the debug page that echoes the URL
     visible, _ = make_site(**HIDDEN["draft"])
-    tag, author = TagFactory(slug="secret-name", name="Secret Tag"), AuthorFactory(slug="secret-name", name="Ms Secret")
+    tag, author = TagFactory(slug="secret-name", name="Secret Tag"), PersonFactory(slug="secret-name", name="Ms Secret")
     if state != "nobody":
         ArticleTagFactory(article=ArticleFactory(author=author, **HIDDEN[state]), tag=tag)
     for url in [f"/articles/?{kind}=secret-name", f"/articles/?{kind}=secret-name&condition=shared"]:

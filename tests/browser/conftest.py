@@ -148,16 +148,25 @@ def reader_site(db):
         ArticleFactory,
         ArticleQuoteFactory,
         ArticleTagFactory,
-        AuthorFactory,
         CitationFactory,
         ConditionFactory,
+        PersonFactory,
         QuoteFactory,
         RelatedArticleFactory,
+        ReviewerFactory,
         TagFactory,
     )
 
     now = timezone.now()
-    author = AuthorFactory(name="Sam Rivera", slug="sam-rivera")
+    author = PersonFactory(name="Sam Rivera", slug="sam-rivera", credentials="MA", job_title="Health writer")
+    reviewer = ReviewerFactory(
+        name="Dr Noor Haddad",
+        slug="noor-haddad",
+        credentials="PsyD, LCSW",
+        job_title="Clinical psychologist",
+        bio="Works with *couples* and families.\n\nReviews our articles on anxiety.",
+        links=["https://practice.example/noor", "https://orcid.example/0000-0000"],
+    )
     anxiety = ConditionFactory(
         slug="anxiety",
         name="Anxiety",
@@ -173,6 +182,8 @@ def reader_site(db):
         summary="How to start the conversation, and what helps.",
         body=ARTICLE_BODY,
         author=author,
+        reviewed_by=reviewer,
+        reviewed_at=timezone.localdate(),
         published_at=now - dt.timedelta(hours=1),
     )
     CitationFactory(article=article, key="study", source="Journal of Couple Studies", title="Disclosure and closeness")
@@ -219,7 +230,14 @@ def reader_site(db):
     PageFactory(slug="editorial-policy", title="Editorial policy", body="How we choose, write and *check* articles.")
     PageFactory(slug="privacy", title="Privacy", body="No tracking, no cookies for readers.", footer_order=1)
     return SimpleNamespace(
-        author=author, anxiety=anxiety, depression=depression, tag=tag, article=article, related=related, older=older
+        author=author,
+        reviewer=reviewer,
+        anxiety=anxiety,
+        depression=depression,
+        tag=tag,
+        article=article,
+        related=related,
+        older=older,
     )
 
 
@@ -237,6 +255,8 @@ def public_pages(reader_site):
         (f"/archive/{article.published_at:%Y}/", 200),
         (f"/archive/{article.published_at:%Y/%m}/", 200),
         (reader_site.author.get_absolute_url(), 200),
+        (reader_site.reviewer.get_absolute_url(), 200),
+        (reader_site.reviewer.get_absolute_url() + "reviewed/", 200),
         (reader_site.tag.get_absolute_url(), 200),
         ("/quotes/", 200),
         ("/search/?q=partner", 200),

@@ -20,6 +20,8 @@ def page_paths(site):
         "quotes": "/quotes/",
         "404": "/no-such-page/",
         "page": "/editorial-policy/",
+        "person": site.reviewer.get_absolute_url(),
+        "reviewed": site.reviewer.get_absolute_url() + "reviewed/",
     }
 
 
@@ -41,7 +43,9 @@ def describe(violations):
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", ["home", "article", "archive", "condition", "search", "quotes", "404", "page"])
+@pytest.mark.parametrize(
+    "name", ["home", "article", "archive", "condition", "search", "quotes", "404", "page", "person", "reviewed"]
+)
 def test_axe_finds_no_serious_violations_in_either_scheme_at_either_width(
     name, new_context, reader_site, axe_source, artifacts
 ):

@@ -33,7 +33,7 @@ def newsroom(db, settings):
     from django.contrib.auth import get_user_model
 
     from articles.roles import EDITOR, WRITER, setup_roles
-    from tests.factories import AuthorFactory, ConditionFactory, QuoteFactory
+    from tests.factories import ConditionFactory, PersonFactory, QuoteFactory
 
     groups = setup_roles()
     users = {}
@@ -43,7 +43,7 @@ def newsroom(db, settings):
         users[username] = user
     return SimpleNamespace(
         users=users,
-        author=AuthorFactory(name="Sam Rivera", slug="sam-rivera"),
+        author=PersonFactory(name="Sam Rivera", slug="sam-rivera"),
         anxiety=ConditionFactory(slug="anxiety", name="Anxiety"),
         depression=ConditionFactory(slug="depression", name="Depression"),
         quote=QuoteFactory(text="Being heard is its own kind of rest.", attribution="A reader"),

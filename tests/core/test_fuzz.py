@@ -20,6 +20,7 @@ PAGES = [
     "/conditions/{slug}/feed/",
     "/tags/{slug}/",
     "/authors/{slug}/",
+    "/authors/{slug}/reviewed/",
     "/quotes/",
     "/feed/",
     "/feed/atom/",

@@ -6,10 +6,11 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 import search
 from articles import services
-from articles.models import Article, ArticleQuote, ArticleTag, Author, Citation, Quote, Tag
+from articles.models import Article, ArticleQuote, ArticleTag, Citation, Person, Quote, Tag
 from conditions.models import Condition
 from tests.factories import ArticleConditionFactory, ArticleFactory
 
@@ -83,7 +84,17 @@ def poisoned(django_capture_on_commit_callbacks):
     payload = "\n\n".join(PAYLOADS)
     short = PAYLOADS[1][:90]
     condition = Condition.objects.create(slug="poison", name=short, summary=payload, body=payload, aliases=[short])
-    author = Author.objects.create(name=short, slug="poison-author")
+    # Created without the model's validation, as a careless import or a bug might store them.
+    person_fields = {
+        "credentials": short[:100],
+        "job_title": short,
+        "bio": payload,
+        "links": ['https://ok.example/"><script>alert(1)</script>', "javascript:alert(1)"],
+    }
+    author = Person.objects.create(name=short, slug="poison-author", **person_fields)
+    reviewer = Person.objects.create(
+        name=short + " (reviewer)", slug="poison-reviewer", is_reviewer=True, **person_fields
+    )
     article = ArticleFactory(
         slug="poisoned",
         title=short,
@@ -91,7 +102,8 @@ def poisoned(django_capture_on_commit_callbacks):
         body=payload + "\n\nClaim.[^k]",
         author=author,
         content_notes=[short, "suicide or self-harm"],
-        reviewed_by=short,
+        reviewed_by=reviewer,
+        reviewed_at=timezone.localdate(),
     )
     ArticleConditionFactory(article=article, condition=condition, note=payload)
     Citation.objects.create(
@@ -114,6 +126,8 @@ SURFACES = [
     "/conditions/poison/",
     "/tags/poison-tag/",
     "/authors/poison-author/",
+    "/authors/poison-reviewer/",
+    "/authors/poison-reviewer/reviewed/",
     "/quotes/",
     "/search/?q=alert",
     "/search/?q=onerror",

@@ -39,9 +39,9 @@ from reader.models import ArchiveAnchor
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
-    AuthorFactory,
     CitationFactory,
     ConditionFactory,
+    PersonFactory,
     QuoteFactory,
 )
 
@@ -275,7 +275,7 @@ def test_where_a_page_came_from_is_logged_at_debug_without_the_query_string(page
 @pytest.fixture
 def two_pages_of_everything():
     """13 articles sharing an author, a condition and a tag: every list has a page 2."""
-    author = AuthorFactory(slug="one-author")
+    author = PersonFactory(slug="one-author")
     condition = ConditionFactory(slug="one-condition")
     tag = Tag.objects.create(name="one-tag", slug="one-tag")
     quotes = QuoteFactory.create_batch(21)
@@ -313,7 +313,7 @@ def test_no_page_repeats_a_parameter_it_does_not_read_in_its_links(page_cache, c
 
 
 def test_a_filtered_list_links_to_its_filters_in_one_order_whatever_the_request_said(page_cache, client):
-    author = AuthorFactory(slug="one-author")
+    author = PersonFactory(slug="one-author")
     tag = Tag.objects.create(name="one-tag", slug="one-tag")
     for _ in range(13):
         ArticleFactory(author=author).tags.add(tag)
@@ -1029,3 +1029,49 @@ def test_a_flood_of_variants_leaves_redis_and_the_real_pages_alone(
     flood(client, article)
     real_pages_are_hits(client, real, django_assert_num_queries)
     assert redis.Redis.from_url(shared_redis).dbsize() == keys == len(real)
+
+
+# ---------------------------------------------------------------------------
+# Clinical reviews lapse at their time, like scheduled articles come out
+
+
+def test_a_cached_article_stops_claiming_its_review_at_the_exact_lapse(page_cache, client, db_clock, monkeypatch):
+    from articles.models import review_interval
+    from tests.factories import ReviewerFactory
+
+    due = timezone.localdate() + dt.timedelta(days=1)
+    reviewer = ReviewerFactory(name="Dr Ines Okafor", credentials="MD")
+    article = ArticleFactory(reviewed_by=reviewer, reviewed_at=due - review_interval())
+    lapse = timezone.make_aware(dt.datetime.combine(due, dt.time.min))
+
+    def at(moment):
+        # Both clocks: the database's (the generation's due check) and Python's (the page's date).
+        db_clock(moment)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    at(lapse - dt.timedelta(seconds=1))  # the day before, its last second
+    html = warm(client, article.get_absolute_url())
+    assert "Clinically reviewed by" in html and '"reviewedBy"' in html
+
+    at(lapse)  # on the day it is due
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Clinically reviewed by" not in html and '"reviewedBy"' not in html
+    assert "A new clinical review is due." in html and '"lastReviewed"' in html
+    html = warm(client, article.get_absolute_url())
+    assert "Clinically reviewed by" not in html
+
+    at(lapse + dt.timedelta(days=3))  # and after
+    assert "Clinically reviewed by" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_change_to_a_person_shows_on_their_page_and_bylines_on_the_next_request(page_cache, client):
+    from tests.factories import ReviewerFactory
+
+    reviewer = ReviewerFactory(name="Dr Ines Okafor", slug="ines", credentials="MD", job_title="Psychiatrist")
+    article = ArticleFactory(reviewed_by=reviewer, reviewed_at=timezone.localdate())
+    assert "Psychiatrist" in warm(client, "/authors/ines/")
+    assert ", MD on" in warm(client, article.get_absolute_url())
+    reviewer.credentials, reviewer.job_title = "MD, PhD", "Consultant psychiatrist"
+    reviewer.save()
+    assert "Consultant psychiatrist" in client.get("/authors/ines/").content.decode()
+    assert ", MD, PhD on" in client.get(article.get_absolute_url()).content.decode()

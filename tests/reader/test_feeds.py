@@ -9,8 +9,8 @@ from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
     ArticleTagFactory,
-    AuthorFactory,
     ConditionFactory,
+    PersonFactory,
     TagFactory,
 )
 
@@ -29,7 +29,7 @@ def parse(response):
 
 
 def test_rss_feed_is_valid_rss_2_with_the_newest_articles_first(client):
-    author = AuthorFactory(name="Ada")
+    author = PersonFactory(name="Ada")
     newest = ArticleFactory(title="Newest & best", summary="Sum <b>mary</b>", author=author, published_at=days_ago(1))
     ArticleTagFactory(article=newest, tag=TagFactory(name="consent"))
     older = ArticleFactory(title="Older", published_at=days_ago(5))

@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.factories import ArticleFactory, ArticleTagFactory, AuthorFactory, ConditionFactory, TagFactory
+from tests.factories import ArticleFactory, ArticleTagFactory, ConditionFactory, PersonFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,9 @@ def test_sitemap_index_lists_every_section(client):
 
 
 def test_sitemaps_list_every_public_page_and_nothing_else(client):
-    article = ArticleFactory(author=AuthorFactory(slug="ada"))
+    article = ArticleFactory(author=PersonFactory(slug="ada"))
     ArticleTagFactory(article=article, tag=TagFactory(slug="sleep"))
-    draft = ArticleFactory(status="draft", author=AuthorFactory(slug="ghost"))
+    draft = ArticleFactory(status="draft", author=PersonFactory(slug="ghost"))
     ArticleTagFactory(article=draft, tag=TagFactory(slug="unused"))
     ConditionFactory(slug="grief")
 

@@ -12,17 +12,20 @@ from tests.factories import (
     ArticleFactory,
     ArticleQuoteFactory,
     ArticleTagFactory,
-    AuthorFactory,
     CitationFactory,
     ConditionFactory,
+    PersonFactory,
     QuoteFactory,
     RelatedArticleFactory,
+    ReviewerFactory,
     TagFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
+# Recent enough to be current (a review lapses after INTIMACYHUB_REVIEW_INTERVAL_DAYS).
+REVIEWED_ON = timezone.localdate() - dt.timedelta(days=30)
 
 
 def days_ago(n):
@@ -43,7 +46,7 @@ def json_ld_of(html):
 def build_site(*, articles=3, extras=1):
     """A small site whose every page has something on it; `extras` scales the
     citations, conditions, tags and quotes each article has."""
-    author = AuthorFactory(slug="ada")
+    author = PersonFactory(slug="ada")
     tag = TagFactory(slug="consent", name="consent")
     condition = ConditionFactory(slug="anxiety", name="Anxiety")
     quote = QuoteFactory(text="Be gentle.", attribution="A Friend")
@@ -68,15 +71,15 @@ def build_site(*, articles=3, extras=1):
 
 
 def test_article_page_shows_everything_the_reader_needs(client):
-    author = AuthorFactory(name="Ada Writer")
+    author = PersonFactory(name="Ada Writer")
     article = ArticleFactory(
         title="Talking about it",
         summary="How to start.",
         body="word " * 1000 + "A claim.[^k1] Another.[^k2]",
         author=author,
         updated_at=days_ago(0),
-        reviewed_by="Dr. Grace Reviewer",
-        reviewed_at=dt.date(2026, 3, 4),
+        reviewed_by=ReviewerFactory(name="Dr. Grace Reviewer", credentials="PhD"),
+        reviewed_at=REVIEWED_ON,
         content_notes=["sexual content", "trauma"],
     )
     CitationFactory(
@@ -99,7 +102,8 @@ def test_article_page_shows_everything_the_reader_needs(client):
     assert "<h1>Talking about it</h1>" in html and "How to start." in html
     assert 'href="/authors/' in html and "Ada Writer" in html
     assert "5 min read" in html
-    assert "Clinically reviewed by Dr. Grace Reviewer on" in html and 'datetime="2026-03-04"' in html
+    assert "Clinically reviewed by <a" in html and "Dr. Grace Reviewer</a>, PhD on" in html
+    assert f'datetime="{REVIEWED_ON.isoformat()}"' in html
     assert html.index("Content notes:") < html.index('class="prose"')
     assert "sexual content, trauma" in html
     assert 'href="/conditions/ptsd/"' in html and "It helps." in html
@@ -171,7 +175,7 @@ def test_a_published_article_seen_by_staff_is_not_a_preview(client):
 
 
 def test_article_page_has_canonical_opengraph_twitter_and_article_json_ld(client):
-    author = AuthorFactory(name="Ada")
+    author = PersonFactory(name="Ada")
     article = ArticleFactory(title="On trust", summary="Trust, slowly.", author=author, published_at=days_ago(2))
     CitationFactory(
         article=article, source="Journal", title="Trust study", url="https://example.org/t", published="2020"
@@ -203,17 +207,24 @@ def test_article_page_has_canonical_opengraph_twitter_and_article_json_ld(client
 
 
 def test_reviewed_article_is_a_medical_web_page_with_reviewer_and_date(client):
-    article = ArticleFactory(reviewed_by="Dr. Lee", reviewed_at=dt.date(2026, 1, 2))
+    reviewer = ReviewerFactory(name="Dr. Lee", slug="lee", credentials="MD")
+    article = ArticleFactory(reviewed_by=reviewer, reviewed_at=REVIEWED_ON)
     data = json_ld_of(html_of(client.get(article.get_absolute_url())))
     assert data["@type"] == "MedicalWebPage"
-    assert data["reviewedBy"] == {"@type": "Person", "name": "Dr. Lee"}
-    assert data["lastReviewed"] == "2026-01-02"
+    assert data["reviewedBy"] == {
+        "@type": "Person",
+        "name": "Dr. Lee",
+        "url": "http://testserver/authors/lee/",
+        "honorificSuffix": "MD",
+    }
+    assert data["lastReviewed"] == REVIEWED_ON.isoformat()
     assert data["mainEntity"]["@type"] == "Article"
 
 
 def test_no_text_can_break_out_of_the_json_ld_script(client):
     hostile = '</script><script>alert(1)</script><!-- & "'
-    article = ArticleFactory(title=hostile, summary=hostile, reviewed_by=hostile)
+    reviewer = ReviewerFactory(name=hostile, credentials=hostile)
+    article = ArticleFactory(title=hostile, summary=hostile, reviewed_by=reviewer, reviewed_at=REVIEWED_ON)
     html = html_of(client.get(article.get_absolute_url()))
     assert "<script>alert(1)" not in html
     assert html.count("</script>") == 1  # only the data block's own end tag
@@ -291,7 +302,7 @@ def test_a_malformed_cursor_falls_back_to_the_page_number(client, cursor):
 
 
 def test_archive_filters_by_condition_tag_and_author(client):
-    condition, tag, author = ConditionFactory(slug="grief"), TagFactory(slug="sleep"), AuthorFactory(slug="bo")
+    condition, tag, author = ConditionFactory(slug="grief"), TagFactory(slug="sleep"), PersonFactory(slug="bo")
     a = ArticleFactory(title="Has condition")
     ArticleConditionFactory(article=a, condition=condition)
     b = ArticleFactory(title="Has tag")
@@ -372,7 +383,7 @@ def test_impossible_dates_are_a_404(client, url):
 
 
 def test_tag_and_author_pages_list_their_published_articles(client):
-    tag, author = TagFactory(slug="sleep", name="sleep"), AuthorFactory(slug="bo", name="Bo")
+    tag, author = TagFactory(slug="sleep", name="sleep"), PersonFactory(slug="bo", name="Bo")
     article = ArticleFactory(title="Sleep well", author=author)
     ArticleTagFactory(article=article, tag=tag)
     ArticleFactory(title="Unrelated")
@@ -519,7 +530,7 @@ QUERY_COUNTS = {
     "/conditions/anxiety/": 3 + FOOTER,  # condition, page, notes
     "/conditions/anxiety/feed/": 3,  # condition, items, tags
     "/tags/consent/": 2 + FOOTER,  # tag, page
-    "/authors/ada/": 2 + FOOTER,
+    "/authors/ada/": 3 + FOOTER,  # person, articles written, articles reviewed
     "/quotes/": 3 + FOOTER,  # count, quotes, featuring articles
     "/feed/": 2,  # items, tags
     "/feed/atom/": 2,

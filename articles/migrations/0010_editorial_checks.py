@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0008_archiveanchor_moves_to_reader"),
+        ("articles", "0009_people"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
