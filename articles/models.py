@@ -1,24 +1,28 @@
-import datetime as dt
 import hashlib
 import re
 
 import reversion
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
-from django.db.models.functions import Now
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+# People (authors and clinical reviewers) and the querysets have modules of
+# their own; their names stay importable from here.
+from articles.people import (  # noqa: F401
+    MAX_LINK_LENGTH,
+    MAX_PROFILE_LINKS,
+    Person,
+    PersonQuerySet,
+    months_before,
+    validate_profile_links,
+)
+from articles.querysets import LISTING_FIELDS, ArticleQuerySet, review_interval  # noqa: F401
 from conditions.models import SLUG_PATTERN, Condition
 from core.links import url
 from core.rendering import render_markdown
 
 WORDS_PER_MINUTE = 200
-MAX_PROFILE_LINKS = 20
-MAX_LINK_LENGTH = 2000
-LISTING_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
 # What an editor writes of an article (every editable field of Article), in
 # the order the form shows it: the admin form, the role checks, the history's
 # "what changed" and the import all take it from here.
@@ -26,172 +30,8 @@ EDITORIAL_FIELDS = (
     "title", "slug", "summary", "body", "status", "published_at", "updated_at", "author",
     "reviewed_by", "reviewed_at", "content_notes",
 )  # fmt: skip
-_WEB_ADDRESS_RE = re.compile(r"https?://", re.IGNORECASE)
 # Content notes that put the crisis resources at the top of the page.
 _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
-
-
-class ArticleQuerySet(models.QuerySet):
-    def published_or_scheduled(self):
-        """Return published articles, scheduled ones included: the second visibility rule.
-
-        Not what readers see now (that is published()), but what they will
-        see with no write: derived data (the search index, related lists,
-        archive anchors) is kept for these, so a scheduled article appears
-        at its time with everything it needs already in place.
-        """
-        return self.filter(status=Article.Status.PUBLISHED)
-
-    def scheduled(self):
-        """Return published articles whose time has not come: published() gains them at their date."""
-        return self.published_or_scheduled().filter(published_at__gt=Now())
-
-    def next_publication_at(self, using=None):
-        """Return when the next scheduled article comes out, or None (the page cache asks, pagecache.py)."""
-        queryset = self.using(using) if using else self
-        return queryset.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
-
-    def published(self):
-        """Return what readers may see: published, and dated now or earlier.
-
-        This is the one visibility rule. A scheduled article (published with a
-        future date) becomes visible at its time with no job to run, because
-        the comparison happens in the database on every query.
-        """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
-
-    def for_listing(self):
-        """Load what an article card shows (title, summary, dates, author), not the bodies."""
-        return self.select_related("author").only(*LISTING_FIELDS)
-
-    def next_review_lapse_at(self, using=None):
-        """Return when the next current clinical review lapses, or None (the page cache asks, like publications).
-
-        Only reviews an article page claims count: a named reviewer, on an
-        article readers see now or will at its time. A review lapses at the
-        start of its due day in the site's time zone (Article.review_current()).
-        """
-        queryset = self.using(using) if using else self
-        interval = review_interval()
-        first = (
-            queryset.published_or_scheduled()
-            .filter(reviewed_by__isnull=False, reviewed_at__gt=timezone.localdate() - interval)
-            .order_by("reviewed_at")
-            .values_list("reviewed_at", flat=True)
-            .first()
-        )
-        if first is None:
-            return None
-        return timezone.make_aware(dt.datetime.combine(first + interval, dt.time.min))
-
-    def review_overdue(self, *, today=None):
-        """Return articles never clinically reviewed, or whose review is due by `today`."""
-        today = today or timezone.localdate()
-        return self.filter(models.Q(reviewed_at__isnull=True) | models.Q(reviewed_at__lte=today - review_interval()))
-
-
-def review_interval():
-    """How long a clinical review stays current (settings.INTIMACYHUB_REVIEW_INTERVAL_DAYS)."""
-    return dt.timedelta(days=settings.INTIMACYHUB_REVIEW_INTERVAL_DAYS)
-
-
-def validate_profile_links(value):
-    """Refuse anything but a list of http(s) URLs: they become links on a public page."""
-    if not isinstance(value, list):
-        raise ValidationError("Enter a list of web addresses.", code="links_not_list")
-    if len(value) > MAX_PROFILE_LINKS:
-        raise ValidationError(f"At most {MAX_PROFILE_LINKS} links.", code="links_too_many")
-    check = URLValidator(schemes=["http", "https"])
-    for link in value:
-        if not isinstance(link, str) or len(link) > MAX_LINK_LENGTH:
-            raise ValidationError(f"Each link is a web address of at most {MAX_LINK_LENGTH} characters.")
-        try:
-            check(link)
-        except ValidationError:
-            raise ValidationError(
-                "“%(link)s” is not an http(s) address.", code="link_invalid", params={"link": link}
-            ) from None
-
-
-class PersonQuerySet(models.QuerySet):
-    def reviewers(self):
-        return self.filter(is_reviewer=True)
-
-    def licence_unverified(self, *, today=None):
-        """Return reviewers whose licence was never verified, or last verified too long ago.
-
-        Too long: more than settings.INTIMACYHUB_LICENCE_VERIFY_MONTHS months before `today`.
-        """
-        oldest = months_before(today or timezone.localdate(), settings.INTIMACYHUB_LICENCE_VERIFY_MONTHS)
-        return self.reviewers().filter(
-            models.Q(licence_verified_at__isnull=True) | models.Q(licence_verified_at__lt=oldest)
-        )
-
-
-def months_before(day, months):
-    """The same day `months` months before `day`, or that month's last day when it is shorter."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    next_month = dt.date(year + (month0 == 11), (month0 + 1) % 12 + 1, 1)
-    return dt.date(year, month0 + 1, min(day.day, (next_month - dt.timedelta(days=1)).day))
-
-
-class Person(models.Model):
-    """Someone who writes or clinically reviews articles: their public page is /authors/<slug>/."""
-
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
-    credentials = models.CharField(
-        max_length=100, blank=True, help_text="Post-nominal letters shown after the name, e.g. “PsyD, LCSW”."
-    )
-    job_title = models.CharField(max_length=200, blank=True, help_text="e.g. “Clinical psychologist”.")
-    bio = MarkdownxField(blank=True, help_text="Markdown, shown on the person's page.")
-    bio_html = models.TextField(blank=True, editable=False)
-    # No photo until the site has an image library (issue 16): a `photo`
-    # foreign key to an image goes here, and into the person page and JSON-LD.
-    links = models.JSONField(
-        default=list,
-        blank=True,
-        validators=[validate_profile_links],
-        help_text="Profile pages (practice site, ORCID, ...): http(s) addresses.",
-    )
-    is_reviewer = models.BooleanField(
-        "clinical reviewer", default=False, help_text="May be named as an article's clinical reviewer."
-    )
-    # The licence is for editors to check; only the number is private (staff
-    # only: never on a public page, feed, JSON-LD or in search).
-    licence_type = models.CharField(max_length=100, blank=True, help_text="e.g. “Licensed clinical social worker”.")
-    licence_jurisdiction = models.CharField(max_length=100, blank=True, help_text="Who issued it, e.g. a state.")
-    licence_number = models.CharField(max_length=100, blank=True, help_text="Staff only: never shown to readers.")
-    licence_verified_at = models.DateField(
-        "licence verified on", null=True, blank=True, help_text="When an editor last checked the licence."
-    )
-
-    objects = PersonQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "people"
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.bio_html = render_markdown(self.bio)
-        if kwargs.get("update_fields") is not None and "bio" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "bio_html"}
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self):
-        return url("articles:author", self.slug)
-
-    @property
-    def public_links(self):
-        """The links a page may show: http(s) addresses only, whatever a row holds (the validator is the rule)."""
-        return [link for link in self.links or [] if isinstance(link, str) and _WEB_ADDRESS_RE.match(link)]
-
-    @property
-    def name_with_credentials(self):
-        return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
 class Tag(models.Model):

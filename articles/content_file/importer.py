@@ -7,19 +7,18 @@ generation, revisions) is asked for here, once for the file.
 """
 
 import os
-import re
 from contextlib import closing
 from dataclasses import dataclass
 
 import reversion
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import changes, signals
-from articles.content_file.exporter import article_record, condition_record, export_queryset, person_record
+from articles.content_file.exporter import article_record, condition_record, export_queryset
+from articles.content_file.people import ensure_people, owner_link, user_ids, write_people
 from articles.content_file.references import check_references
 from articles.content_file.render_pool import render_articles
 from articles.content_file.schema import BATCH, ContentFileError, ImportResult, Problem, canonical
@@ -33,14 +32,12 @@ from articles.models import (
     ArticleSlugRedirect,
     ArticleTag,
     Citation,
-    Person,
     Quote,
     RelatedArticle,
     Tag,
 )
 from articles.services import check_imported, history_queryset, record_baseline
 from conditions.models import Condition
-from pagecache import cache as pagecache
 
 # What an editor writes of an article, stored as the record says under the
 # same name; the slug is what matched the record to its row, and the author
@@ -69,7 +66,7 @@ def import_content(stream, *, dry_run=False, workers=None):
             with reversion.create_revision():
                 reversion.set_comment("Imported from a content file.")
                 with signals.bulk_write():
-                    _write_people(people, result)
+                    write_people(people, result)
                     _write(conditions, articles, result, workers=workers)
             if dry_run:
                 transaction.set_rollback(True)
@@ -87,7 +84,7 @@ def _write(conditions, articles, result, *, workers=1):
         return
     needed_conditions = {c["slug"] for r in changed.values() for c in r["conditions"]} - set(condition_ids)
     condition_ids.update(Condition.objects.filter(slug__in=needed_conditions).values_list("slug", "id"))
-    authors = _ensure_people(
+    authors = ensure_people(
         {r["author"] for r in changed.values() if r["author"]},
         reviewers={r["reviewed_by"] for r in changed.values() if r["reviewed_by"]},
     )
@@ -111,7 +108,7 @@ def _write(conditions, articles, result, *, workers=1):
 
     with closing(render_articles(changed, articles, workers=workers)) as rendered:
         for slug, record, body_html, note_html in rendered:
-            created_by_id, owner_username = _owner_link(record["owner"], users)
+            created_by_id, owner_username = owner_link(record["owner"], users)
             article = Article(
                 id=existing.get(slug),
                 slug=slug,
@@ -263,7 +260,7 @@ def _changed_articles(articles, result):
                 redirects=sorted(before.redirects | set(record["redirects"])),
                 owner=record["owner"] or before.record.get("owner", ""),
             )
-    users = _user_ids({r["owner"] for r in merged.values() if r["owner"]})
+    users = user_ids({r["owner"] for r in merged.values() if r["owner"]})
     for line, record in articles.values():
         if record["owner"] and record["owner"] not in users:
             result.warnings.append(
@@ -281,7 +278,7 @@ def _changed_articles(articles, result):
         if before is None:
             result.created["article"] += 1
             changed[slug] = record
-        elif before.record != canonical(record, "article") or _owner_link(record["owner"], users) != (
+        elif before.record != canonical(record, "article") or owner_link(record["owner"], users) != (
             before.created_by_id,
             before.owner_username,
         ):
@@ -290,83 +287,6 @@ def _changed_articles(articles, result):
         else:
             result.unchanged["article"] += 1
     return changed, stored, users
-
-
-def _user_ids(usernames):
-    User = get_user_model()
-    name = User.USERNAME_FIELD
-    found = {}
-    usernames = list(usernames)
-    for start in range(0, len(usernames), BATCH):
-        found.update(User.objects.filter(**{f"{name}__in": usernames[start : start + BATCH]}).values_list(name, "pk"))
-    return found
-
-
-def _owner_link(owner, users):
-    """Return (created_by_id, owner_username) for an article owned by the username `owner`."""
-    if owner in users:
-        return users[owner], ""
-    return None, owner
-
-
-def _ensure_people(names, *, reviewers):
-    """Return name -> id for the people articles name, creating the missing ones.
-
-    A name given as `reviewed_by` is a reviewer's: a person made for it is
-    marked as one, and so is a person already on the site.
-    """
-    names = names | reviewers
-    people = dict(Person.objects.filter(name__in=names).values_list("name", "id"))
-    missing = sorted(names - set(people))
-    if missing:
-        taken = set(Person.objects.values_list("slug", flat=True))
-        new = []
-        for name in missing:
-            base = re.sub(r"[^a-z0-9]+", "-", slugify(name)).strip("-")[:190].strip("-") or "person"
-            slug, n = base, 2
-            while slug in taken:
-                slug, n = f"{base}-{n}", n + 1
-            taken.add(slug)
-            new.append(Person(name=name, slug=slug, is_reviewer=name in reviewers))
-        Person.objects.bulk_create(new)
-        people.update(Person.objects.filter(name__in=missing).values_list("name", "id"))
-    if Person.objects.filter(name__in=reviewers, is_reviewer=False).update(is_reviewer=True):
-        pagecache.content_changed()  # an update() sends no signal
-    return people
-
-
-def _write_people(people, result):
-    """Create or update the file's people, matched by slug; a name is one person's."""
-    stored = {p.slug: p for p in Person.objects.filter(slug__in=list(people))}
-    holders = dict(
-        Person.objects.filter(name__in=[r["name"] for _line, r in people.values()]).values_list("name", "slug")
-    )
-    problems = [
-        Problem(line, "name", f"{record['name']!r} is the name of another person on the site (/authors/{holder}/)")
-        for slug, (line, record) in people.items()
-        if (holder := holders.get(record["name"])) not in (None, slug) and holder not in people
-    ]
-    if problems:
-        raise ContentFileError(problems)
-    for slug, (_line, record) in sorted(people.items(), key=lambda item: item[1][0]):
-        person = stored.get(slug)
-        if person is not None and person_record(person) == canonical(record, "person"):
-            result.unchanged["person"] += 1
-            continue
-        if person is None:
-            person = Person(slug=slug)
-            result.created["person"] += 1
-        else:
-            result.updated["person"] += 1
-        licence = record["license"] or {}
-        person.name = record["name"]
-        person.credentials, person.job_title, person.bio = record["credentials"], record["job_title"], record["bio"]
-        person.links, person.is_reviewer = record["links"], record["reviewer"]
-        person.licence_type = licence.get("type", "")
-        person.licence_jurisdiction = licence.get("jurisdiction", "")
-        person.licence_number = licence.get("number", "")
-        person.licence_verified_at = licence.get("verified_at")
-        person.save()  # renders the bio; the page cache's receiver follows
 
 
 def _ensure_tags(names):

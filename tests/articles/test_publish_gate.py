@@ -14,7 +14,7 @@ from articles import services
 from articles.editorial_checks import check_article, finding_digest
 from articles.models import Article, CheckOverride
 from tests.admin_forms import admin_form_data
-from tests.factories import ArticleConditionFactory, ArticleFactory, ConditionFactory
+from tests.factories import ArticleConditionFactory, ArticleFactory, ConditionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 HARMFUL = "He committed suicide last year.\n\nAnother paragraph about support."
@@ -79,9 +79,10 @@ def test_a_published_article_cannot_take_a_blocking_finding_in(editor):
 def test_a_write_that_changes_no_checked_text_is_not_held_up_by_old_findings(reviewer):
     # Published before the checks existed: recording its review must still work.
     article = ArticleFactory(body=HARMFUL, content_notes=NOTES)
-    article.reviewed_by, article.reviewed_at = "Dr R", timezone.localdate()
+    dr_r = PersonFactory(name="Dr R", is_reviewer=True)
+    article.reviewed_by, article.reviewed_at = dr_r, timezone.localdate()
     services.article_save(article=article, by=reviewer)
-    assert fresh(article).reviewed_by == "Dr R"
+    assert fresh(article).reviewed_by == dr_r
     assert fresh(article).check_blocking == 1  # counted by the write
 
 
