@@ -45,6 +45,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     body = "Some *Markdown* text."
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    disclosure = "None"
     author = factory.SubFactory(AuthorFactory)
 
     @factory.post_generation

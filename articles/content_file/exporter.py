@@ -13,8 +13,24 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Prefetch
 
-from articles.content_file.schema import ARTICLE_FIELDS, CITATION_FIELDS, CONDITION_FIELDS, QUOTE_FIELDS, compact, iso
-from articles.models import Article, ArticleCondition, ArticleQuote, ArticleSlugRedirect, ArticleTag, RelatedArticle
+from articles.content_file.schema import (
+    ARTICLE_FIELDS,
+    CITATION_FIELDS,
+    CONDITION_FIELDS,
+    QUOTE_FIELDS,
+    compact,
+    correction_record,
+    iso,
+)
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleQuote,
+    ArticleSlugRedirect,
+    ArticleTag,
+    Correction,
+    RelatedArticle,
+)
 from conditions.models import Condition
 
 
@@ -66,6 +82,10 @@ def article_record(article):
         "related": [link.related.slug for link in article.related_links.all()],
         "redirects": [redirect.old_slug for redirect in article.slug_redirects.all()],
         "owner": article.owner_login or article.owner_username,
+        "disclosure": article.disclosure,
+        "corrections": [
+            correction_record({"at": c.at, "kind": c.kind, "note": c.note}) for c in article.corrections.all()
+        ],
     }
     return compact(record, ARTICLE_FIELDS)
 
@@ -77,6 +97,8 @@ def export_queryset():
         .prefetch_related(
             Prefetch("slug_redirects", ArticleSlugRedirect.objects.only("article_id", "old_slug").order_by("old_slug")),
             "citations",
+            # Oldest first, as the file lists them.
+            Prefetch("corrections", Correction.objects.only("article_id", "at", "kind", "note").order_by("at", "id")),
             Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
             Prefetch(
                 "condition_links",

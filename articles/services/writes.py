@@ -17,7 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles import changes
-from articles.models import Article, ArticleSlugRedirect
+from articles.models import Article, ArticleSlugRedirect, Correction
 from articles.services.history import (
     changed_fields,
     changes_since,
@@ -27,7 +27,16 @@ from articles.services.history import (
     restore_children,
     snapshot,
 )
-from articles.services.policy import PUBLISH_REFUSED, can_edit_content, can_publish, check_may_change
+from articles.services.policy import (
+    MINOR,
+    PUBLISH_REFUSED,
+    can_edit_content,
+    can_publish,
+    check_disclosed,
+    check_may_change,
+    check_may_log,
+    has_disclosure,
+)
 
 
 class ArticleConflict(Exception):
@@ -117,13 +126,24 @@ def _lock(article, expected_version):
 
 @transaction.atomic
 def article_save(
-    *, article: Article, by: User, expected_version: int | None = None, comment: str = "Saved."
+    *,
+    article: Article,
+    by: User,
+    expected_version: int | None = None,
+    comment: str = "Saved.",
+    change_kind: str = MINOR,
+    change_note: str = "",
 ) -> Article:
     """Save `article` (new or changed) for `by`, refusing stale edits and forbidden changes.
 
     `expected_version` is the version the editor started from (default: the
     one on `article`). Raise ArticleConflict when someone saved since, and
     PermissionDenied when `by`'s role does not allow the change.
+
+    `change_kind` says what kind of change this is to a published article:
+    "minor" (the default) logs nothing and leaves `updated_at` alone; a
+    correction, clarification or clinical update needs `change_note`, is
+    logged (`Correction`) and moves `updated_at` to now.
     """
     with reversion.create_revision():
         if article.pk is None:
@@ -131,7 +151,10 @@ def article_save(
                 raise PermissionDenied("You may not create articles.")
             blank = Article()
             check_may_change(by, blank, changed_fields(blank, article) - {"slug", "title", "body"}, article)
+            check_disclosed(by, None, article)
+            check_may_log(by, blank, set(), change_kind, change_note)
             _check_dated(article)
+            article.updated_at = None  # only a logged change sets it
             check_slug_available(slug=article.slug)
             article.created_by = article.created_by or by
             article.version = 1
@@ -144,9 +167,18 @@ def article_save(
             changes.articles_written([current.pk], visible_before=_visible([current]))
             changed = changed_fields(current, article)
             check_may_change(by, current, changed, article)
+            check_disclosed(by, current, article)
+            check_may_log(by, current, changed, change_kind, change_note)
             _check_dated(article)
             if "slug" in changed:
                 _move_slug(current, article.slug)
+            article.updated_at = current.updated_at
+            if change_kind != MINOR:
+                logged = Correction.objects.create(
+                    article=current, at=timezone.now(), kind=change_kind, note=change_note.strip(), by=by
+                )
+                article.updated_at = logged.at
+                comment = f"{comment} Logged a {logged.get_kind_display().lower()}: {logged.note}"
             # Never taken from the caller: these belong to the stored row.
             article.created_by_id = current.created_by_id
             article.owner_username = current.owner_username
@@ -183,6 +215,7 @@ def _set_status(article, *, by, expected_version, status, published_at, comment)
         current = _lock(article, expected_version)
         if not can_edit_content(by, current) and not can_publish(by):
             raise PermissionDenied("You may not change this article.")
+        check_disclosed(by, current, Article(status=status, disclosure=current.disclosure))
         # Published: it enters the index and its neighbours' lists. Withdrawn:
         # it leaves them (readers stopped seeing it at once anyway).
         changes.articles_written([current.pk], visible_before=_visible([current]))
@@ -278,8 +311,14 @@ def article_restore(
     with reversion.create_revision():
         current = _lock(article, expected_version)
         changes.articles_written([current.pk], visible_before=_visible([current]))
+        # A disclosure, once declared, is not taken back by a revision from
+        # before it; nor does a restore move the "updated" date (not a logged change).
+        if not has_disclosure(old) and has_disclosure(current):
+            old.disclosure = current.disclosure
+        old.updated_at = current.updated_at
         changed = changed_fields(current, old)
         check_may_change(by, current, changed | {"title"}, old)
+        check_disclosed(by, current, old)
         if "slug" in changed:
             _move_slug(current, old.slug)
         skipped = restore_children(version, current.pk)

@@ -205,9 +205,8 @@ def test_v2_fields_this_site_does_not_hold_yet_are_still_refused_not_dropped():
         article("x", disclosure="None", cover="photo"),
         {"type": "person", "slug": "sam", "name": "Sam"},
     )
-    assert problems[0].startswith("line 1: disclosure: unknown field")
-    assert problems[1].startswith("line 1: cover: unknown field")
-    assert problems[2] == "line 2: type: 'person' is not a known type (condition or article)"
+    assert problems[0].startswith("line 1: cover: unknown field")
+    assert problems[1] == "line 2: type: 'person' is not a known type (condition or article)"
 
 
 def test_the_command_reports_an_unknown_owner_as_a_warning_and_imports(tmp_path):
