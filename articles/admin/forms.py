@@ -82,11 +82,14 @@ class ArticleAdminForm(UnixNewlinesForm):
             # Without it a save could not be checked against someone else's.
             self.fields["expected_version"].initial = self.instance.version
             self.fields["expected_version"].required = True
-        if "change_kind" in self.fields and self.user is not None and self.instance.pk:
+        kinds = services.kinds_for(self.user, self.instance) if self.user is not None else [services.MINOR]
+        if kinds == [services.MINOR]:
+            # Nothing this person may log here (a draft, a Writer): the question is not asked,
+            # and a forged answer is not read.
+            del self.fields["change_kind"], self.fields["change_note"]
+        else:
             labels = dict(Correction.Kind.choices)
-            self.fields["change_kind"].choices = self.fields["change_kind"].choices[:1] + [
-                (kind, labels[kind]) for kind in services.kinds_for(self.user, self.instance)[1:]
-            ]
+            self.fields["change_kind"].choices += [(kind, labels[kind]) for kind in kinds[1:]]
         if "status" in self.fields and self.user is not None and not services.can_publish(self.user):
             # A Writer's choices; a forged "published" fails validation as an invalid choice.
             self.fields["status"].choices = [
