@@ -21,11 +21,12 @@ def _citation(citation):
     return work
 
 
-def article_json_ld(article, *, url, request, citations, condition_links):
+def article_json_ld(article, *, url, request, citations, condition_links, corrections=()):
     """Return the JSON-LD for an article page: an Article, inside a
     MedicalWebPage with reviewedBy and lastReviewed when clinically reviewed.
 
-    `citations` and `condition_links` are the article's, already loaded.
+    `citations`, `condition_links` and `corrections` (its log, newest first)
+    are the article's, already loaded.
     """
     data = {
         "@type": "Article",
@@ -52,6 +53,10 @@ def article_json_ld(article, *, url, request, citations, condition_links):
     ]
     if about:
         data["about"] = about
+    if corrections:
+        data["correction"] = [
+            {"@type": "CorrectionComment", "text": c.note, "datePublished": c.at.isoformat()} for c in corrections
+        ]
     if not article.reviewed_by:
         return {"@context": "https://schema.org", **data}
     page = {

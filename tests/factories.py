@@ -10,6 +10,7 @@ from articles.models import (
     ArticleTag,
     Author,
     Citation,
+    Correction,
     Quote,
     RelatedArticle,
     Tag,
@@ -146,3 +147,12 @@ class PageFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"page-{n}")
     title = factory.Sequence(lambda n: f"Page {n}")
     body = "What this page says."
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Correction
+
+    article = factory.SubFactory(ArticleFactory)
+    kind = Correction.Kind.CORRECTION
+    note = factory.Sequence(lambda n: f"Corrected detail {n}.")
