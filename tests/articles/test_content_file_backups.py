@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from articles import services
 from articles.content_file import ContentFileError, export, import_content
-from articles.models import Article, ArticleSlugRedirect, Quote
+from articles.models import Article, ArticleSlugRedirect, Correction, Quote
 from conditions.models import Condition
 from tests.factories import ArticleFactory, UserFactory
 
@@ -29,6 +29,7 @@ def exported():
 def empty_the_site():
     """Leave the content tables as a fresh database has them (accounts stay: they are backed up apart)."""
     ArticleSlugRedirect.objects.all().delete()
+    Correction.objects.all().delete()  # the log outlives its article, as old addresses do
     for model in (Article, Quote, Condition):
         model.objects.all().delete()
 
