@@ -27,8 +27,9 @@ WORDS_PER_MINUTE = 200
 # the order the form shows it: the admin form, the role checks, the history's
 # "what changed" and the import all take it from here.
 EDITORIAL_FIELDS = (
-    "title", "slug", "summary", "body", "status", "published_at", "updated_at", "author",
+    "title", "slug", "summary", "body", "status", "published_at", "author",
     "reviewed_by", "reviewed_at", "content_notes",
+    "disclosure",
 )  # fmt: skip
 # Content notes that put the crisis resources at the top of the page.
 _CRISIS_NOTE_RE = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
@@ -92,7 +93,11 @@ class Article(models.Model):
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="A future date schedules the article; it appears at that moment."
     )
-    updated_at = models.DateTimeField(null=True, blank=True, help_text="Last substantive update.")
+    # Moved only by a logged change (a correction, clarification or clinical
+    # update, `Correction`) or an import; a minor edit leaves it alone.
+    updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last logged correction or update."
+    )
     author = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
     reviewed_by = models.ForeignKey(
         Person,
@@ -106,6 +111,15 @@ class Article(models.Model):
     reviewed_at = models.DateField(null=True, blank=True, help_text="Date of the last clinical review.")
     content_notes = models.JSONField(
         default=list, blank=True, help_text='Shown before the body, e.g. "trauma", "suicide or self-harm".'
+    )
+    # Funding and conflicts of interest. NULL: not declared (imports may
+    # carry such articles; nobody may publish or schedule one, services.policy);
+    # "None" is a declaration like any other.
+    disclosure = models.TextField(  # noqa: DJ001 (NULL: not declared)
+        null=True,
+        blank=True,
+        help_text="Funding and conflicts of interest, shown under the byline. Write “None” when there are none; "
+        "required to send to review, publish or schedule.",
     )
     tags = models.ManyToManyField(Tag, through="ArticleTag", related_name="articles", blank=True)
     conditions = models.ManyToManyField(Condition, through="ArticleCondition", related_name="articles", blank=True)
@@ -159,6 +173,11 @@ class Article(models.Model):
                 violation_error_message="A published article needs a publication date.",
             ),
             models.CheckConstraint(condition=models.Q(slug__regex=SLUG_PATTERN), name="article_slug_format"),
+            # Not declared is NULL, never an empty string: one way to say it.
+            models.CheckConstraint(
+                condition=models.Q(disclosure__isnull=True) | ~models.Q(disclosure=""),
+                name="article_disclosure_not_empty",
+            ),
         ]
         permissions = [
             ("publish_article", "Can publish, schedule and unpublish articles"),
@@ -338,6 +357,57 @@ class RelatedArticle(models.Model):
 
     def __str__(self):
         return f"{self.article} → {self.related}"
+
+
+class Correction(models.Model):
+    """A logged change to a published article, shown to readers: the public record of what changed and why.
+
+    Append-only for everyone: no form edits or deletes one, and it is not
+    part of the article's revisions, so restoring an old revision never
+    removes or changes it. Deleting the article keeps its log (the row
+    outlives it, as its old addresses do) so recovering it brings the log
+    back; readers only ever see the log of published articles.
+    """
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+        CLINICAL_UPDATE = "clinical-update", "Clinical update"
+
+    # How readers read each kind: "Corrected on DATE: NOTE".
+    VERBS = {"correction": "Corrected", "clarification": "Clarified", "clinical-update": "Clinically updated"}
+    NOTE_MAX_LENGTH = 500
+
+    article = models.ForeignKey(Article, on_delete=models.DO_NOTHING, db_constraint=False, related_name="corrections")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, help_text="Public: what changed and why.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="correction_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["correction", "clarification", "clinical-update"]),
+                name="correction_kind_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(note=""), name="correction_note_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.article_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return url("articles:corrections")
+
+    @property
+    def verb(self):
+        return self.VERBS.get(self.kind, "Updated")
 
 
 # The parts of an article: rows that belong to one article and go with it

@@ -19,7 +19,11 @@ from articles.models import Article
 WRITER, EDITOR, REVIEWER = "Writer", "Editor", "Clinical reviewer"
 
 _ARTICLE_MODELS = ["article", "person", "tag", "quote", "citation", "articleslugredirect"]
-_VIEW_ALL = [f"articles.view_{m}" for m in _ARTICLE_MODELS] + ["conditions.view_condition", "pages.view_page"]
+# The corrections log is read-only for every role (articles.admin.others.CorrectionAdmin).
+_VIEW_ALL = [f"articles.view_{m}" for m in [*_ARTICLE_MODELS, "correction"]] + [
+    "conditions.view_condition",
+    "pages.view_page",
+]
 
 ROLES = {
     WRITER: _VIEW_ALL

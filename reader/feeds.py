@@ -14,6 +14,7 @@ from django.utils.http import http_date
 
 from articles.models import Article, ArticleTag
 from conditions.models import Condition
+from reader.selectors import published_corrections
 
 FEED_ITEMS = 20
 
@@ -105,3 +106,44 @@ class ConditionFeed(LatestArticlesFeed):
 
     def items(self, obj):
         return self.with_tags(self.articles().filter(condition_links__condition=obj)[:FEED_ITEMS])
+
+
+class CorrectionsFeed(LatestArticlesFeed):
+    """The newest logged corrections, clarifications and clinical updates of published articles."""
+
+    description = "Corrections, clarifications and clinical updates to our articles, newest first."
+
+    def title(self):
+        return f"Corrections and updates · {settings.INTIMACYHUB_SITE_NAME}"
+
+    def link(self):
+        return reverse("articles:corrections")
+
+    def items(self):
+        return published_corrections()[:FEED_ITEMS]
+
+    def item_title(self, item):
+        return f"{item.verb}: {item.article.title}"
+
+    def item_description(self, item):
+        return escape(item.note)
+
+    def item_link(self, item):
+        return item.article.get_absolute_url() + "#corrections"
+
+    def item_guid(self, item):
+        return f"correction-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.at
+
+    def item_updateddate(self, item):
+        return item.at
+
+    def item_author_name(self, item):
+        return None
+
+    def item_categories(self, item):
+        return [item.get_kind_display()]

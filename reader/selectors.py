@@ -12,7 +12,8 @@ written with the ORM (the visibility rule is still
 1. the article and its author, by slug (readers' path; staff previews load
    it through the ORM),
 2. to 5. its condition links, citations, quotes and tags,
-6. one union of the few other articles the page links to: the recent
+6. its corrections log, newest first,
+7. one union of the few other articles the page links to: the recent
    posts, previous and next, and the stored related candidates
    (`Article.related_ids`), all through `published()`.
 
@@ -23,9 +24,19 @@ quotes page's articles, one query a page, come last.
 """
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 
-from articles.models import Article, ArticleCondition, ArticleQuote, ArticleTag, Citation, Person, Quote, Tag
+from articles.models import (
+    Article,
+    ArticleCondition,
+    ArticleQuote,
+    ArticleTag,
+    Citation,
+    Correction,
+    Person,
+    Quote,
+    Tag,
+)
 from articles.related import RELATED_CANDIDATES, in_stored_order, stored_ids
 from conditions.models import Condition
 from core.compiled import CompiledQuery
@@ -91,6 +102,11 @@ _TAGS = CompiledQuery(
         .order_by("position", "id")
         .values_list("id", "tag__id", "tag__slug", "tag__name")
     ),
+    (int,),
+)
+
+_CORRECTIONS = CompiledQuery(
+    lambda pk: Correction.objects.filter(article_id=pk).order_by("-at", "-id").values_list("id", "at", "kind", "note"),
     (int,),
 )
 
@@ -165,6 +181,15 @@ def article_parts(article, *, using=DEFAULT_DB_ALIAS):
         link.tag = Tag(id=tag_id, slug=slug, name=name)
         tags.append(link)
     return {"condition_links": conditions, "citations": citations, "quote_links": quotes, "tag_links": tags}
+
+
+def article_corrections(article, *, using=DEFAULT_DB_ALIAS):
+    """Return the article's logged changes, newest first (the article is one readers may see, or a preview)."""
+    pk = article.pk
+    return [
+        Correction(id=row[0], article_id=pk, at=row[1], kind=row[2], note=row[3])
+        for row in _CORRECTIONS.rows(pk, using=using)
+    ]
 
 
 def neighbours(article, *, using=DEFAULT_DB_ALIAS):
@@ -287,3 +312,19 @@ def newest_featuring(quotes):
     return {
         pk: (articles[:ARTICLES_PER_QUOTE], len(articles) > ARTICLES_PER_QUOTE) for pk, articles in featuring.items()
     }
+
+
+def published_corrections():
+    """Every logged change of an article readers may see now, newest first, with its article's address and title.
+
+    Ordered by (`at`, `id`) and exposed as `published_at` too, the key the
+    keyset pagination (intimacyhub/pagination.py) walks: a change of a
+    draft, an unpublished or a not-yet-due scheduled article never shows.
+    """
+    return (
+        Correction.objects.filter(Exists(Article.objects.published().filter(pk=OuterRef("article_id"))))
+        .annotate(published_at=F("at"))
+        .select_related("article")
+        .only("id", "at", "kind", "note", "article__slug", "article__title")
+        .order_by("-published_at", "-id")
+    )

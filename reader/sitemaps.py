@@ -11,7 +11,7 @@ from pages.sitemaps import PageSitemap
 
 class StaticSitemap(Sitemap):
     def items(self):
-        return ["articles:home", "articles:list", "conditions:list", "articles:quotes"]
+        return ["articles:home", "articles:list", "conditions:list", "articles:quotes", "articles:corrections"]
 
     def location(self, item):
         return reverse(item)

@@ -42,12 +42,13 @@ def _citation(citation):
     return work
 
 
-def article_json_ld(article, *, url, request, citations, condition_links):
+def article_json_ld(article, *, url, request, citations, condition_links, corrections=()):
     """Return the JSON-LD for an article page: an Article, inside a
     MedicalWebPage with lastReviewed when clinically reviewed, and reviewedBy
     only while that review is current (Article.review_current()).
 
-    `citations` and `condition_links` are the article's, already loaded.
+    `citations`, `condition_links` and `corrections` (its log, newest first)
+    are the article's, already loaded.
     """
     data = {
         "@type": "Article",
@@ -74,6 +75,10 @@ def article_json_ld(article, *, url, request, citations, condition_links):
     ]
     if about:
         data["about"] = about
+    if corrections:
+        data["correction"] = [
+            {"@type": "CorrectionComment", "text": c.note, "datePublished": c.at.isoformat()} for c in corrections
+        ]
     if article.reviewed_by_id is None and article.reviewed_at is None:
         return {"@context": "https://schema.org", **data}
     page = {"@context": "https://schema.org", "@type": "MedicalWebPage", "url": url, "name": article.title}

@@ -60,6 +60,8 @@ urlpatterns = [
     path("authors/<slug:slug>/reviewed/", views.ReviewedArticlesView.as_view(), name="author_reviewed"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("quotes/", views.QuoteListView.as_view(), name="quotes"),
+    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
+    path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections_feed"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
     # Under /conditions/ but here: it has always been named

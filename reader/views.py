@@ -208,6 +208,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         parts = selectors.article_parts(article)
         context.update(parts)
         condition_links, citations = parts["condition_links"], parts["citations"]
+        context["corrections"] = corrections = selectors.article_corrections(article)
         canonical_url = self.request.build_absolute_uri(article.get_absolute_url())
         context.update(
             # Decided from today's date on every build; the page cache starts a
@@ -220,7 +221,12 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
             canonical_url=canonical_url,
             og_type="article",
             json_ld=article_json_ld(
-                article, url=canonical_url, request=self.request, citations=citations, condition_links=condition_links
+                article,
+                url=canonical_url,
+                request=self.request,
+                citations=citations,
+                condition_links=condition_links,
+                corrections=corrections,
             ),
         )
         return context
@@ -363,6 +369,26 @@ class QuoteListView(ListView):
             context["next_page_url"] = f"?page={page.next_page_number()}"
         context["page_title"] = "Quotes" if number == 1 else f"Quotes, page {number}"
         context["page_description"] = "Quotes featured in our articles, with the articles that feature them."
+        return context
+
+
+class CorrectionListView(KeysetPaginationMixin, ListView):
+    """Every logged correction, clarification and clinical update of published articles, newest first."""
+
+    template_name = "articles/correction_list.html"
+    context_object_name = "corrections"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return selectors.published_corrections()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        number = context["page_obj"].number
+        context["page_title"] = "Corrections and updates" + (f", page {number}" if number > 1 else "")
+        context["page_description"] = (
+            "Every correction, clarification and clinical update to our articles, newest first."
+        )
         return context
 
 

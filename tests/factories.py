@@ -9,6 +9,7 @@ from articles.models import (
     ArticleQuote,
     ArticleTag,
     Citation,
+    Correction,
     Person,
     Quote,
     RelatedArticle,
@@ -52,6 +53,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     body = "Some *Markdown* text."
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    disclosure = "None"
     author = factory.SubFactory(PersonFactory)
 
     @factory.post_generation
@@ -152,3 +154,12 @@ class PageFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"page-{n}")
     title = factory.Sequence(lambda n: f"Page {n}")
     body = "What this page says."
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Correction
+
+    article = factory.SubFactory(ArticleFactory)
+    kind = Correction.Kind.CORRECTION
+    note = factory.Sequence(lambda n: f"Corrected detail {n}.")

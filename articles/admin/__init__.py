@@ -12,13 +12,14 @@ below registers every ModelAdmin.
   recover views under the role rules, and sharing a preview.
 - `articles`: ArticleAdmin (lists, permissions by role, writes through the services).
 - `others`: the small admins (authors, tags, quotes) and the read-only lists
-  (old addresses, citations).
+  (old addresses, citations, the corrections log).
 """
 
 from articles.admin.articles import ArticleAdmin
 from articles.admin.others import (
     ArticleSlugRedirectAdmin,
     CitationAdmin,
+    CorrectionAdmin,
     PersonAdmin,
     QuoteAdmin,
     ReadOnlyAdmin,
@@ -30,6 +31,7 @@ __all__ = [
     "ArticleSlugRedirectAdmin",
     "PersonAdmin",
     "CitationAdmin",
+    "CorrectionAdmin",
     "QuoteAdmin",
     "ReadOnlyAdmin",
     "TagAdmin",

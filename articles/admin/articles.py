@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from markdownx.admin import MarkdownxModelAdmin
 from reversion.admin import VersionAdmin
 
@@ -23,6 +24,8 @@ from articles.admin.inlines import (
 )
 from articles.models import EDITORIAL_FIELDS, Article, ArticleCondition
 from articles.roles import articles_visible_to
+
+CHANGE_FIELDSET = "What kind of change is this?"
 
 
 @admin.register(Article)
@@ -46,8 +49,11 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     history_latest_first = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body", "expected_version"]}),
-        ("Publishing", {"fields": ["status", "published_at", "updated_at", "author", "content_notes"]}),
+        ("Publishing", {"fields": ["status", "published_at", "updated_at", "author", "content_notes", "disclosure"]}),
         ("Clinical review", {"fields": ["reviewed_by", "reviewed_at", "review_due"]}),
+        # Asked on every save of a published article by whoever may log one (services.kinds_for).
+        (CHANGE_FIELDSET, {"fields": ["change_kind", "change_note"]}),
+        ("Corrections log", {"fields": ["corrections_log"]}),
         ("Sharing", {"fields": ["share_preview"]}),
     ]
     # What an editor of the article's content may change; the review fields are the reviewer's.
@@ -96,7 +102,8 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
 
     def get_readonly_fields(self, request, obj=None):
         user = request.user
-        readonly = ["review_due", "share_preview"]
+        # The "updated" date follows the log; the log itself is append-only.
+        readonly = ["review_due", "share_preview", "updated_at", "corrections_log"]
         if obj is not None and not services.can_edit_content(user, obj):
             readonly += self.EDITABLE
         if not services.can_publish(user) and "published_at" not in readonly:
@@ -109,6 +116,10 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not self._may_share(request, obj):
             fieldsets = [(name, options) for name, options in fieldsets if name != "Sharing"]
+        if obj is None or services.kinds_for(request.user, obj) == [services.MINOR]:
+            fieldsets = [(name, options) for name, options in fieldsets if name != CHANGE_FIELDSET]
+        if obj is None:
+            fieldsets = [(name, options) for name, options in fieldsets if name != "Corrections log"]
         return fieldsets
 
     @staticmethod
@@ -144,6 +155,30 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
         due = obj.review_due
         return f"{due:%Y-%m-%d} (overdue)" if obj.is_review_overdue() else f"{due:%Y-%m-%d}"
 
+    @admin.display(description="logged changes")
+    def corrections_log(self, obj):
+        if obj.pk is None:
+            return "—"
+        logged = obj.corrections.select_related("by").order_by("-at", "-id")
+        if not logged:
+            return "Nothing logged yet. The log is append-only: a logged change is never edited or removed."
+        return format_html(
+            "<ul class='corrections-log'>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} {}: {} <span class='help'>({})</span></li>",
+                (
+                    (
+                        correction.verb,
+                        timezone.localtime(correction.at).strftime("%Y-%m-%d %H:%M"),
+                        correction.note,
+                        correction.by.get_username() if correction.by else "imported",
+                    )
+                    for correction in logged
+                ),
+            ),
+        )
+
     @admin.display(description="share preview")
     def share_preview(self, obj):
         url = reverse("admin:articles_article_share", args=[obj.pk])
@@ -157,6 +192,8 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
             by=request.user,
             expected_version=form.cleaned_data.get("expected_version") if change else None,
             parts_follow=True,  # save_related() saves them, then article_render() runs the publish gate
+            change_kind=form.cleaned_data.get("change_kind") or services.MINOR,
+            change_note=form.cleaned_data.get("change_note") or "",
         )
 
     def save_formset(self, request, form, formset, change):

@@ -1,13 +1,13 @@
 """The article and person forms: optimistic locking and validation with clear messages."""
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from articles import services
 from articles.editorial_checks import check_document, document_from_form
-from articles.models import EDITORIAL_FIELDS, Article, Person
+from articles.models import EDITORIAL_FIELDS, Article, Correction, Person
 from articles.services.checks import check_gate, gate_state
 from core.forms import UnixNewlinesForm
 
@@ -51,6 +51,23 @@ def conflict_message(conflict):
 
 class ArticleAdminForm(UnixNewlinesForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Not fields of the article: what this save is, for the public log (services.article_save).
+    change_kind = forms.ChoiceField(
+        label="Kind of change",
+        choices=[(services.MINOR, "Minor (typo, wording, layout): not logged")],
+        initial=services.MINOR,
+        required=False,
+        help_text="A correction, clarification or clinical update is shown to readers with its note and date, "
+        "on the article and on /corrections/, and moves the article's “updated” date. It cannot be edited or "
+        "removed afterwards.",
+    )
+    change_note = forms.CharField(
+        label="Public note",
+        required=False,
+        max_length=Correction.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What changed and why, for readers, e.g. “We gave the wrong dose of sertraline; it is 50 mg.”",
+    )
 
     user = None  # set per request by ArticleAdmin.get_form
 
@@ -67,6 +84,14 @@ class ArticleAdminForm(UnixNewlinesForm):
             # Without it a save could not be checked against someone else's.
             self.fields["expected_version"].initial = self.instance.version
             self.fields["expected_version"].required = True
+        kinds = services.kinds_for(self.user, self.instance) if self.user is not None else [services.MINOR]
+        if kinds == [services.MINOR]:
+            # Nothing this person may log here (a draft, a Writer): the question is not asked,
+            # and a forged answer is not read.
+            del self.fields["change_kind"], self.fields["change_note"]
+        else:
+            labels = dict(Correction.Kind.choices)
+            self.fields["change_kind"].choices += [(kind, labels[kind]) for kind in kinds[1:]]
         if "status" in self.fields and self.user is not None and not services.can_publish(self.user):
             # A Writer's choices; a forged "published" fails validation as an invalid choice.
             self.fields["status"].choices = [
@@ -82,8 +107,37 @@ class ArticleAdminForm(UnixNewlinesForm):
                 raise
         return slug
 
+    def clean_disclosure(self):
+        # Blank is "not declared" (NULL), never an empty declaration.
+        disclosure = (self.cleaned_data.get("disclosure") or "").strip()
+        return disclosure or None
+
+    def _check_rules(self, cleaned):
+        """Say in the form what the services would refuse: the disclosure gate and the change's log entry."""
+        if self.user is None:
+            return
+        stored = Article.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        proposed = Article(
+            status=cleaned.get("status", self.instance.status),
+            disclosure=cleaned["disclosure"] if "disclosure" in cleaned else self.instance.disclosure,
+        )
+        try:
+            services.check_disclosed(self.user, stored, proposed)
+        except PermissionDenied as exc:
+            self.add_error("disclosure" if "disclosure" in self.fields else None, str(exc))
+        kind = cleaned.get("change_kind") or services.MINOR
+        if kind != services.MINOR and stored is not None:
+            changed = {name for name in ("reviewed_at",) if name in cleaned and cleaned[name] != getattr(stored, name)}
+            try:
+                services.check_may_log(self.user, stored, changed, kind, cleaned.get("change_note") or "")
+            except PermissionDenied as exc:
+                self.add_error("change_kind", str(exc))
+            except ValidationError as exc:
+                self.add_error("change_note" if exc.code == "change_note" else "change_kind", exc.messages[0])
+
     def clean(self):
         cleaned = super().clean()
+        self._check_rules(cleaned)
         status = cleaned.get("status", self.instance.status)
         published_at = cleaned.get("published_at", self.instance.published_at)
         if status == Article.Status.PUBLISHED and not published_at and "published_at" not in self.errors:

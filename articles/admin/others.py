@@ -1,11 +1,11 @@
-"""The small admins: people, tags, quotes, and the read-only lists (old addresses, citations)."""
+"""The small admins: people, tags, quotes, and the read-only lists (old addresses, citations, corrections)."""
 
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 
 from articles.admin.filters import LicenceVerificationFilter
 from articles.admin.forms import PersonAdminForm
-from articles.models import Article, ArticleSlugRedirect, Citation, Person, Quote, Tag
+from articles.models import Article, ArticleSlugRedirect, Citation, Correction, Person, Quote, Tag
 from articles.roles import articles_visible_to
 
 
@@ -89,6 +89,22 @@ class CitationAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "source", "article", "key"]
     search_fields = ["source", "title", "excerpt"]
     list_select_related = ["article"]
+
+    def get_queryset(self, request):
+        return articles_visible_to(request.user, super().get_queryset(request), through="article")
+
+
+@admin.register(Correction)
+class CorrectionAdmin(ReadOnlyAdmin):
+    """The public log of corrections and updates, site-wide. Append-only for everyone: a logged change
+    is made by saving its article (services.article_save) and is never edited or removed, here or by
+    restoring an old revision; a mistake in a note is put right by logging another change."""
+
+    list_display = ["at", "kind", "note", "article", "by"]
+    list_filter = ["kind"]
+    search_fields = ["note"]
+    date_hierarchy = "at"
+    list_select_related = ["article", "by"]
 
     def get_queryset(self, request):
         return articles_visible_to(request.user, super().get_queryset(request), through="article")

@@ -21,6 +21,7 @@ from articles.content_file.schema import (
     PERSON_FIELDS,
     QUOTE_FIELDS,
     compact,
+    correction_record,
     iso,
 )
 from articles.models import (
@@ -29,6 +30,7 @@ from articles.models import (
     ArticleQuote,
     ArticleSlugRedirect,
     ArticleTag,
+    Correction,
     Person,
     RelatedArticle,
 )
@@ -116,6 +118,10 @@ def article_record(article):
         "related": [link.related.slug for link in article.related_links.all()],
         "redirects": [redirect.old_slug for redirect in article.slug_redirects.all()],
         "owner": article.owner_login or article.owner_username,
+        "disclosure": article.disclosure,
+        "corrections": [
+            correction_record({"at": c.at, "kind": c.kind, "note": c.note}) for c in article.corrections.all()
+        ],
     }
     return compact(record, ARTICLE_FIELDS)
 
@@ -127,6 +133,8 @@ def export_queryset():
         .prefetch_related(
             Prefetch("slug_redirects", ArticleSlugRedirect.objects.only("article_id", "old_slug").order_by("old_slug")),
             "citations",
+            # Oldest first, as the file lists them.
+            Prefetch("corrections", Correction.objects.only("article_id", "at", "kind", "note").order_by("at", "id")),
             Prefetch("tag_links", ArticleTag.objects.select_related("tag")),
             Prefetch(
                 "condition_links",

@@ -32,6 +32,7 @@ from articles.models import (
     ArticleSlugRedirect,
     ArticleTag,
     Citation,
+    Correction,
     Quote,
     RelatedArticle,
     Tag,
@@ -113,6 +114,7 @@ def _write(conditions, articles, result, *, workers=1):
                 id=existing.get(slug),
                 slug=slug,
                 **{name: record[name] for name in COPIED_FIELDS},
+                updated_at=record["updated_at"],
                 author_id=authors.get(record["author"]),
                 reviewed_by_id=authors.get(record["reviewed_by"]),
                 body_html=body_html,
@@ -134,6 +136,7 @@ def _write(conditions, articles, result, *, workers=1):
     if updated_objects:
         update_fields = [
             *COPIED_FIELDS,
+            "updated_at",
             "author",
             "reviewed_by",
             "body_html",
@@ -173,6 +176,16 @@ def _write(conditions, articles, result, *, workers=1):
             for slug, record in changed.items()
             for old in record["redirects"]
             if slug not in stored or old not in stored[slug].redirects
+        ],
+        batch_size=BATCH,
+    )
+    # The log is append-only, as on the site: only the changes the site lacks are added.
+    Correction.objects.bulk_create(
+        [
+            Correction(article_id=article_ids[slug], **correction)
+            for slug, record in changed.items()
+            for correction in record["corrections"]
+            if slug not in stored or _correction_key(correction) not in stored[slug].corrections
         ],
         batch_size=BATCH,
     )
@@ -224,6 +237,11 @@ class _Stored:
     owner_username: str
     ever_published: bool
     redirects: frozenset
+    corrections: tuple  # its logged changes as (at, kind, note), oldest first
+
+
+def _correction_key(correction):
+    return (correction["at"], correction["kind"], correction["note"])
 
 
 def _changed_articles(articles, result):
@@ -248,6 +266,7 @@ def _changed_articles(articles, result):
                 owner_username=article.owner_username,
                 ever_published=article.ever_published,
                 redirects=frozenset(r.old_slug for r in article.slug_redirects.all()),
+                corrections=tuple((c.at, c.kind, c.note) for c in article.corrections.all()),
             )
     merged = {}
     for slug, (_line, record) in articles.items():
@@ -259,6 +278,7 @@ def _changed_articles(articles, result):
                 record,
                 redirects=sorted(before.redirects | set(record["redirects"])),
                 owner=record["owner"] or before.record.get("owner", ""),
+                corrections=_merged_corrections(before.corrections, record["corrections"]),
             )
     users = user_ids({r["owner"] for r in merged.values() if r["owner"]})
     for line, record in articles.values():
@@ -287,6 +307,15 @@ def _changed_articles(articles, result):
         else:
             result.unchanged["article"] += 1
     return changed, stored, users
+
+
+def _merged_corrections(stored, listed):
+    """The site's logged changes with the file's new ones, oldest first: a file never removes one."""
+    known = set(stored)
+    merged = [{"at": at, "kind": kind, "note": note} for at, kind, note in stored]
+    merged += [c for c in listed if _correction_key(c) not in known]
+    merged.sort(key=lambda c: c["at"])  # stable: the site's order among equal times
+    return merged
 
 
 def _ensure_tags(names):

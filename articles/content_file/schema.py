@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from articles.models import Article, ArticleSlugRedirect, Citation, Person, Quote, Tag
+from articles.models import Article, ArticleSlugRedirect, Citation, Correction, Person, Quote, Tag
 from conditions.models import SLUG_PATTERN, Condition
 
 # The models' own slug rule (the database checks the same pattern).
@@ -23,13 +23,15 @@ CONDITION_FIELDS = ("type", "slug", "name", "aliases", "summary", "body")
 ARTICLE_FIELDS = (
     "type", "slug", "title", "summary", "body", "status", "published_at", "updated_at", "author",
     "reviewed_by", "reviewed_at", "tags", "content_notes", "conditions", "citations", "quotes", "related",
-    "redirects", "owner",
+    "redirects", "owner", "disclosure", "corrections",
 )  # fmt: skip
 PERSON_FIELDS = ("type", "slug", "name", "credentials", "job_title", "bio", "photo", "links", "reviewer", "license")
 # The licence object, as the contract spells it; stored as Person.licence_*.
 LICENSE_FIELDS = ("type", "jurisdiction", "number", "verified_at")
 CITATION_FIELDS = ("key", "source", "title", "url", "published", "excerpt")
 QUOTE_FIELDS = ("text", "attribution", "source")
+CORRECTION_FIELDS = ("at", "kind", "note")
+CORRECTION_KINDS = tuple(Correction.Kind.values)
 
 
 def _max_length(model, name):
@@ -54,6 +56,7 @@ ARTICLE_MAX = {
     "related": _max_length(Article, "slug"),
     "redirect": _max_length(ArticleSlugRedirect, "old_slug"),
     "owner": _max_length(Article, "owner_username"),
+    "correction_note": _max_length(Correction, "note"),
 }
 PERSON_MAX = {name: _max_length(Person, name) for name in ("slug", "name", "credentials", "job_title")} | {
     f"license.{name}": _max_length(Person, f"licence_{name}") for name in ("type", "jurisdiction", "number")
@@ -129,4 +132,10 @@ def canonical(record, kind):
     record["citations"] = [compact(c, CITATION_FIELDS) for c in record["citations"]]
     record["quotes"] = [compact(q, QUOTE_FIELDS) for q in record["quotes"]]
     record["redirects"] = sorted(record["redirects"])
+    record["corrections"] = [correction_record(c) for c in record["corrections"]]
     return compact(record, ARTICLE_FIELDS)
+
+
+def correction_record(correction):
+    """Return a logged change as the file writes it: {at, kind, note}, `at` in UTC."""
+    return {"at": iso(correction["at"]), "kind": correction["kind"], "note": correction["note"]}

@@ -19,6 +19,8 @@ from articles.content_file.schema import (
     CITATION_MAX,
     CONDITION_FIELDS,
     CONDITION_MAX,
+    CORRECTION_FIELDS,
+    CORRECTION_KINDS,
     LICENSE_FIELDS,
     PERSON_FIELDS,
     PERSON_MAX,
@@ -107,8 +109,8 @@ class _LineValidator:
                 result.append((f"{name}[{i}]", item))
         return result
 
-    def datetime(self, name, *, required=False):
-        value = self.raw.get(name)
+    def datetime(self, name, *, required=False, value=None):
+        value = self.raw.get(name) if value is None else value
         if value is None:
             if required:
                 self.error(name, "is required when status is published")
@@ -228,7 +230,38 @@ def _validate_article(v):
         "related": v.string_list("related", max_length=ARTICLE_MAX["related"]),
         "redirects": v.string_list("redirects", max_length=ARTICLE_MAX["redirect"]),
         "owner": v.field("owner", max_length=ARTICLE_MAX["owner"]),
+        "disclosure": None,
+        "corrections": [],
     }
+    if v.raw.get("disclosure") is not None:
+        # Absent (or null) is "not declared"; an empty declaration is neither.
+        disclosure = v.field("disclosure", required=True, allow_empty=False)
+        record["disclosure"] = disclosure if disclosure.strip() else None
+    seen_corrections = set()
+    for label, item in v.object_list("corrections"):
+        for name in item:
+            if name not in CORRECTION_FIELDS:
+                v.error(f"{label}.{name}", f"unknown field (allowed: {', '.join(CORRECTION_FIELDS)})")
+        at = None
+        if item.get("at") is None:
+            v.error(f"{label}.at", "is required")
+        else:
+            at = v.datetime(f"{label}.at", value=item["at"])
+        kind = item.get("kind")
+        if kind not in CORRECTION_KINDS:
+            v.error(f"{label}.kind", f"{kind!r} is not one of {', '.join(CORRECTION_KINDS)}")
+        note = v.text(
+            f"{label}.note", item.get("note"), max_length=ARTICLE_MAX["correction_note"], required=True,
+            allow_empty=False,
+        )  # fmt: skip
+        if at is None or kind not in CORRECTION_KINDS or not note.strip():
+            continue
+        if record["corrections"] and at < record["corrections"][-1]["at"]:
+            v.error(f"{label}.at", "is earlier than the change before it: list corrections oldest first")
+        if (at, kind, note) in seen_corrections:
+            v.error(label, "is listed twice")
+        seen_corrections.add((at, kind, note))
+        record["corrections"].append({"at": at, "kind": kind, "note": note})
     tag_slugs = set()
     for i, tag in enumerate(record["tags"]):
         tag_slug = slugify(tag, allow_unicode=True)

@@ -51,7 +51,18 @@ from articles.services.history import (
     stored_parts,
     versions_of,
 )
-from articles.services.policy import PUBLISH_REFUSED, REVIEW_FIELDS, can_edit_content, can_publish, can_review
+from articles.services.policy import (
+    MINOR,
+    PUBLISH_REFUSED,
+    REVIEW_FIELDS,
+    can_edit_content,
+    can_publish,
+    can_review,
+    check_disclosed,
+    check_may_log,
+    has_disclosure,
+    kinds_for,
+)
 from articles.services.writes import (
     ArticleConflict,
     article_delete,
@@ -78,6 +89,7 @@ __all__ = [
     "ArticleConflict",
     "BlockingFindings",
     "FieldChange",
+    "MINOR",
     "article_delete",
     "article_publish",
     "article_recover",
@@ -96,10 +108,14 @@ __all__ = [
     "can_review",
     "changes_from_now",
     "changes_since",
+    "check_disclosed",
+    "check_may_log",
     "check_slug_available",
     "describe_address_owner",
     "field_changes",
+    "has_disclosure",
     "history_queryset",
+    "kinds_for",
     "last_saved_by",
     "part_changes",
     "parts_in_revision",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles import changes
-from articles.models import Article, ArticleSlugRedirect
+from articles.models import Article, ArticleSlugRedirect, Correction
 from articles.services.checks import enforce, gate_state
 from articles.services.history import (
     changed_fields,
@@ -28,7 +28,17 @@ from articles.services.history import (
     restore_children,
     snapshot,
 )
-from articles.services.policy import PUBLISH_REFUSED, can_edit_content, can_publish, check_may_change, check_reviewer
+from articles.services.policy import (
+    MINOR,
+    PUBLISH_REFUSED,
+    can_edit_content,
+    can_publish,
+    check_disclosed,
+    check_may_change,
+    check_may_log,
+    check_reviewer,
+    has_disclosure,
+)
 
 
 class ArticleConflict(Exception):
@@ -124,6 +134,8 @@ def article_save(
     expected_version: int | None = None,
     comment: str = "Saved.",
     parts_follow: bool = False,
+    change_kind: str = MINOR,
+    change_note: str = "",
 ) -> Article:
     """Save `article` (new or changed) for `by`, refusing stale edits and forbidden changes.
 
@@ -135,6 +147,10 @@ def article_save(
     raising BlockingFindings; with `parts_follow` (the admin saves the
     parts next, then calls article_render()) it runs in article_render(),
     on the whole article.
+    `change_kind` says what kind of change this is to a published article:
+    "minor" (the default) logs nothing and leaves `updated_at` alone; a
+    correction, clarification or clinical update needs `change_note`, is
+    logged (`Correction`) and moves `updated_at` to now.
     """
     with reversion.create_revision():
         if article.pk is None:
@@ -143,7 +159,10 @@ def article_save(
             blank = Article()
             check_may_change(by, blank, changed_fields(blank, article) - {"slug", "title", "body"}, article)
             check_reviewer(changed_fields(blank, article), article)
+            check_disclosed(by, None, article)
+            check_may_log(by, blank, set(), change_kind, change_note)
             _check_dated(article)
+            article.updated_at = None  # only a logged change sets it
             check_slug_available(slug=article.slug)
             article.created_by = article.created_by or by
             article.version = 1
@@ -159,9 +178,18 @@ def article_save(
             changed = changed_fields(current, article)
             check_may_change(by, current, changed, article)
             check_reviewer(changed, article)
+            check_disclosed(by, current, article)
+            check_may_log(by, current, changed, change_kind, change_note)
             _check_dated(article)
             if "slug" in changed:
                 _move_slug(current, article.slug)
+            article.updated_at = current.updated_at
+            if change_kind != MINOR:
+                logged = Correction.objects.create(
+                    article=current, at=timezone.now(), kind=change_kind, note=change_note.strip(), by=by
+                )
+                article.updated_at = logged.at
+                comment = f"{comment} Logged a {logged.get_kind_display().lower()}: {logged.note}"
             # Never taken from the caller: these belong to the stored row.
             article.created_by_id = current.created_by_id
             article.owner_username = current.owner_username
@@ -205,6 +233,7 @@ def _set_status(article, *, by, expected_version, status, published_at, comment)
         current = _lock(article, expected_version)
         if not can_edit_content(by, current) and not can_publish(by):
             raise PermissionDenied("You may not change this article.")
+        check_disclosed(by, current, Article(status=status, disclosure=current.disclosure))
         before = gate_state(current)
         # Published: it enters the index and its neighbours' lists. Withdrawn:
         # it leaves them (readers stopped seeing it at once anyway).
@@ -303,9 +332,15 @@ def article_restore(
         current = _lock(article, expected_version)
         old._checks_pending = (gate_state(current),)  # the gate runs in article_render()
         changes.articles_written([current.pk], visible_before=_visible([current]))
+        # A disclosure, once declared, is not taken back by a revision from
+        # before it; nor does a restore move the "updated" date (not a logged change).
+        if not has_disclosure(old) and has_disclosure(current):
+            old.disclosure = current.disclosure
+        old.updated_at = current.updated_at
         changed = changed_fields(current, old)
         check_may_change(by, current, changed | {"title"}, old)
         check_reviewer(changed, old)
+        check_disclosed(by, current, old)
         if "slug" in changed:
             _move_slug(current, old.slug)
         skipped = restore_children(version, current.pk)

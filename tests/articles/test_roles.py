@@ -163,7 +163,9 @@ def test_a_reviewer_records_a_review_and_nothing_else(reviewer_client, reviewer)
     rhea = ReviewerFactory(name="Dr Rhea Ng")
     page = reviewer_client.get(change_url(article))
     form = page.context["adminform"].form
-    assert set(form.fields) == {"reviewed_by", "reviewed_at", "expected_version"}
+    # The article is published: the reviewer may log a clinical update with the review (and nothing else).
+    assert set(form.fields) == {"reviewed_by", "reviewed_at", "expected_version", "change_kind", "change_note"}
+    assert [kind for kind, _label in form.fields["change_kind"].choices] == ["minor", "clinical-update"]
     assert "Share a preview link" not in page.text
     data = admin_form_data(page, reviewed_by=str(rhea.pk), reviewed_at="2026-11-01")
     data["title"] = "Forged title"

@@ -306,6 +306,7 @@ def test_what_changed_names_every_field_an_editor_can_set_in_the_forms_order(edi
     changed.updated_at = timezone.now()
     changed.author = PersonFactory()
     changed.reviewed_by, changed.reviewed_at, changed.content_notes = ReviewerFactory(), dt.date(2025, 1, 2), ["grief"]
+    changed.disclosure = "Funded by a grant from the Example Trust."
     services.article_save(article=changed, by=editor)
     changes = services.changes_since(article=fresh(article), version=started)
     editable = [f.attname for f in Article._meta.concrete_fields if f.editable and not f.primary_key]

@@ -196,6 +196,13 @@ def reader_site(db):
         article=article,
         quote=QuoteFactory(text="Being heard is its own kind of rest.", attribution="A reader"),
     )
+    # A log, so the article's end and /corrections/ have something to show (and check).
+    article.corrections.create(
+        kind="correction", at=now - dt.timedelta(minutes=30), note="We named the wrong journal; it is now right."
+    )
+    article.corrections.create(
+        kind="clinical-update", at=now - dt.timedelta(minutes=10), note="Follows the 2026 guideline on anxiety."
+    )
 
     related = ArticleFactory(
         slug="when-worry-comes-to-bed",

@@ -18,6 +18,7 @@ def page_paths(site):
         "condition": site.anxiety.get_absolute_url(),
         "search": "/search/?q=partner",
         "quotes": "/quotes/",
+        "corrections": "/corrections/",
         "404": "/no-such-page/",
         "page": "/editorial-policy/",
         "person": site.reviewer.get_absolute_url(),
@@ -44,7 +45,8 @@ def describe(violations):
 
 
 @pytest.mark.parametrize(
-    "name", ["home", "article", "archive", "condition", "search", "quotes", "404", "page", "person", "reviewed"]
+    "name",
+    ["home", "article", "archive", "condition", "search", "quotes", "corrections", "404", "page", "person", "reviewed"],
 )
 def test_axe_finds_no_serious_violations_in_either_scheme_at_either_width(
     name, new_context, reader_site, axe_source, artifacts

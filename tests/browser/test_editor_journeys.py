@@ -75,6 +75,7 @@ def write_article(page, *, title):
     page.locator("#id_title").fill(title)
     page.locator("#id_summary").fill("What helps when worry gets in the way.")
     page.locator("#id_body").fill(BODY)
+    page.locator("#id_disclosure").fill("None")
 
 
 def test_an_editor_writes_previews_schedules_and_publishes_an_article(new_context, newsroom, settings, caplog):
@@ -221,3 +222,37 @@ def test_two_editors_saving_the_same_article_get_a_conflict_and_lose_nothing(new
     expect(second.locator(".messagelist .success")).to_be_visible()
     article.refresh_from_db()
     assert (article.title, article.summary) == ("Shared draft, retitled", "Second editor's summary.")
+
+
+def test_an_editor_logs_a_correction_and_readers_see_it_at_the_end_of_the_article(new_context, newsroom, settings):
+    from articles.models import Article, Correction
+    from tests.factories import ArticleFactory
+
+    settings.INTIMACYHUB_PAGE_CACHE = True
+    article = ArticleFactory(slug="dose", title="A dose", body="Take 100 mg.", author=newsroom.author)
+    reader_view = new_context().new_page()
+    reader_view.goto(article.get_absolute_url())
+    expect(reader_view.locator("#corrections")).to_have_count(0)
+
+    page = new_context().new_page()
+    sign_in(page, "edith")
+    page.goto(reverse("admin:articles_article_change", args=[article.pk]))
+    expect(page.locator("#id_change_kind")).to_have_value("minor")
+    page.locator("#id_body").fill("Take 50 mg.")
+    page.locator("#id_change_kind").select_option("correction")
+    page.get_by_role("button", name="Save and continue editing").click()
+    # No note: refused, with the edit still in the form.
+    expect(page.locator(".errorlist")).to_contain_text("public note")
+    expect(page.locator("#id_body")).to_have_value("Take 50 mg.")
+    page.locator("#id_change_note").fill("We gave the wrong dose; it is 50 mg.")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    expect(page.locator(".corrections-log")).to_contain_text("We gave the wrong dose; it is 50 mg.")
+    assert Correction.objects.get().note == "We gave the wrong dose; it is 50 mg."
+    assert Article.objects.get(pk=article.pk).updated_at is not None
+
+    reader_view.goto(article.get_absolute_url())
+    expect(reader_view.locator("#corrections li")).to_contain_text("Corrected on")
+    expect(reader_view.locator("#corrections li")).to_contain_text("We gave the wrong dose; it is 50 mg.")
+    reader_view.goto("/corrections/")
+    expect(reader_view.get_by_role("link", name="A dose")).to_be_visible()

@@ -104,7 +104,11 @@ def poisoned(django_capture_on_commit_callbacks):
         content_notes=[short, "suicide or self-harm"],
         reviewed_by=reviewer,
         reviewed_at=timezone.localdate(),
+        disclosure=payload,
     )
+    for kind in ("correction", "clarification", "clinical-update"):
+        article.corrections.create(kind=kind, note=PAYLOADS[(len(kind) * 3) % len(PAYLOADS)])
+    article.corrections.create(kind="correction", note=short)
     ArticleConditionFactory(article=article, condition=condition, note=payload)
     Citation.objects.create(
         article=article, key="k", source=short, title=short, url="https://ok.example/", excerpt=payload
@@ -129,6 +133,7 @@ SURFACES = [
     "/authors/poison-reviewer/",
     "/authors/poison-reviewer/reviewed/",
     "/quotes/",
+    "/corrections/",
     "/search/?q=alert",
     "/search/?q=onerror",
     "/search/?q=%3Cscript%3E",
@@ -142,7 +147,7 @@ def test_payloads_render_inert_on_reader_pages(client, poisoned, url):
     assert_inert(response.content, url)
 
 
-@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/conditions/poison/feed/"])
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/conditions/poison/feed/", "/corrections/feed/"])
 def test_payloads_render_inert_in_feeds(client, poisoned, url):
     response = client.get(url)
     assert response.status_code == 200

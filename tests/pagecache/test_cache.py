@@ -41,6 +41,7 @@ from tests.factories import (
     ArticleFactory,
     CitationFactory,
     ConditionFactory,
+    CorrectionFactory,
     PersonFactory,
     QuoteFactory,
 )
@@ -111,6 +112,8 @@ def public_pages(article):
         "/feed/",
         "/feed/atom/",
         f"{condition.get_absolute_url()}feed/",
+        "/corrections/",
+        "/corrections/feed/",
         "/sitemap.xml",
         "/robots.txt",
     ]
@@ -121,6 +124,7 @@ def test_every_public_page_is_served_from_the_cache_with_one_query(page_cache, c
     ArticleConditionFactory(article=article)
     article.quote_links.create(quote=QuoteFactory())
     article.tags.add(Tag.objects.create(name="first-tag", slug="first-tag"))
+    CorrectionFactory(article=article)  # an empty list is never stored
     for url in public_pages(article):
         first = client.get(url)
         assert cache_status(first) == "fwd=miss; stored", url
@@ -214,6 +218,7 @@ def test_a_hit_sends_exactly_the_headers_of_the_miss_and_none_says_which(page_ca
     ArticleConditionFactory(article=article)
     article.quote_links.create(quote=QuoteFactory())
     article.tags.add(Tag.objects.create(name="first-tag", slug="first-tag"))
+    CorrectionFactory(article=article)  # an empty list is never stored
     for url in public_pages(article):
         miss = client.get(url)
         hit = client.get(url)

@@ -87,9 +87,9 @@ def test_only_people_who_may_edit_the_article_make_links(writer_client, reviewer
 def test_a_share_preview_page_takes_a_fixed_number_of_queries(editor, client, django_assert_num_queries):
     article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     link = shared(article, editor)
-    # token check, the article, its conditions, citations, quotes and tags,
+    # token check, the article, its conditions, citations, quotes, tags and corrections log,
     # is it published, the other articles the page links to, the footer's links to the site's pages
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(link).status_code == 200
 
 

@@ -44,6 +44,7 @@ def test_sitemaps_list_every_public_page_and_nothing_else(client):
         f"{base}/articles/",
         f"{base}/conditions/",
         f"{base}/quotes/",
+        f"{base}/corrections/",
         f"{base}{article.get_absolute_url()}",
         f"{base}/conditions/grief/",
         f"{base}/tags/sleep/",

@@ -14,6 +14,7 @@ from tests.factories import (
     ArticleTagFactory,
     CitationFactory,
     ConditionFactory,
+    CorrectionFactory,
     PersonFactory,
     QuoteFactory,
     RelatedArticleFactory,
@@ -445,6 +446,8 @@ ALL_PAGES = [
     "/quotes/",
     "/feed/",
     "/feed/atom/",
+    "/corrections/",
+    "/corrections/feed/",
     "/sitemap.xml",
     "/sitemap-articles.xml",
     "/robots.txt",
@@ -523,7 +526,7 @@ QUERY_COUNTS = {
     "/articles/": 1 + FOOTER,  # the page (and one row more: is there a next page?)
     "/articles/?page=2": 2 + FOOTER,  # keys of page 2 (index only), the page
     "/articles/?condition=anxiety&tag=consent&author=ada": 4 + FOOTER,  # 3 filters, page
-    "{article}": 6 + FOOTER,  # article and author, conditions, citations, quotes, tags, linked articles
+    "{article}": 7 + FOOTER,  # article and author, conditions, citations, quotes, tags, corrections, linked articles
     "/archive/{year}/": 2 + FOOTER,  # page, months
     "/archive/{year}/{month}/": 1 + FOOTER,
     "/conditions/": 1 + FOOTER,
@@ -534,6 +537,8 @@ QUERY_COUNTS = {
     "/quotes/": 3 + FOOTER,  # count, quotes, featuring articles
     "/feed/": 2,  # items, tags
     "/feed/atom/": 2,
+    "/corrections/": 1 + FOOTER,  # the page, with its articles (one row more: is there a next page?)
+    "/corrections/feed/": 1,
     "/sitemap.xml": 7,  # a count per section, the newest change of conditions and of the site's pages
     "/sitemap-articles.xml": 2,  # count, items
     "/robots.txt": 0,
@@ -551,6 +556,7 @@ def test_page_query_count_does_not_grow_with_the_site(client, django_assert_num_
             ArticleConditionFactory(article=article)
             ArticleTagFactory(article=article)
             ArticleQuoteFactory(article=article)
+            CorrectionFactory(article=article)
     ArticleFactory.create_batch(15, author=articles[0].author, published_at=articles[0].published_at)
     with django_assert_num_queries(expected):
         assert client.get(fill(url, articles[0])).status_code == 200
