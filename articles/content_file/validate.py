@@ -11,6 +11,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
+from articles.content_file.people_in_file import people_in_file
 from articles.content_file.schema import (
     ARTICLE_FIELDS,
     ARTICLE_MAX,
@@ -380,32 +381,8 @@ def parse(stream):
             problems.append(Problem(number, "slug", f"{slug!r} was already given on line {registry[slug][0]}"))
         elif slug:
             registry[slug] = (number, record)
-    problems.extend(_check_people(people, articles))
+    problems.extend(people_in_file(people, articles))
     if problems:
         problems.sort(key=lambda p: p.line)
         raise ContentFileError(problems)
     return conditions, articles, people
-
-
-def _check_people(people, articles):
-    """A name is one person's, and an article's reviewer is not a person the file says is no reviewer."""
-    problems, by_name = [], {}
-    for line, record in people.values():
-        if record["name"] in by_name:
-            problems.append(
-                Problem(
-                    line, "name", f"{record['name']!r} is the name of the person on line {by_name[record['name']][0]}"
-                )
-            )
-        by_name.setdefault(record["name"], (line, record))
-    for line, record in articles.values():
-        named = by_name.get(record["reviewed_by"])
-        if named is not None and not named[1]["reviewer"]:
-            problems.append(
-                Problem(
-                    line,
-                    "reviewed_by",
-                    f"{record['reviewed_by']!r} is not a reviewer (the person on line {named[0]} says reviewer: false)",
-                )
-            )
-    return problems

@@ -11,7 +11,7 @@ from reversion.models import Version
 from articles import services
 from articles.models import Article, Correction
 from tests.admin_forms import admin_form_data
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def test_a_writer_can_never_log_a_change(writer):
 def test_a_reviewer_logs_a_clinical_update_when_recording_a_review(reviewer):
     article = ArticleFactory(reviewed_at=dt.date(2024, 1, 1), updated_at=LONG_AGO)
     attempt = fresh(article)
-    attempt.reviewed_by, attempt.reviewed_at = "Dr Rhea Ng", dt.date(2026, 11, 1)
+    attempt.reviewed_by, attempt.reviewed_at = ReviewerFactory(name="Dr Rhea Ng"), dt.date(2026, 11, 1)
     services.article_save(
         article=attempt, by=reviewer, change_kind="clinical-update", change_note="Updated to the 2026 guideline."
     )
