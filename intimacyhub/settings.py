@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above sessions, CSRF and CSP: it stores and replays the headers they add.
     "pagecache.cache.PageCacheMiddleware",
+    # Below the page cache, so a cached hit never asks the replica anything.
+    "pagecache.replica.ReadReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,6 +198,30 @@ else:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# A PostgreSQL streaming replica for anonymous readers (README "More than one
+# machine"; pagecache/replica.py says which requests read from it): optional.
+# Within INTIMACYHUB_READ_OWN_WRITES seconds of a signed-in write the same
+# client reads from the primary; a replica that fails is left alone for
+# INTIMACYHUB_REPLICA_RETRY_SECONDS.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL (the replica's primary).")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
+    # A replica that does not answer costs a reader two seconds once, then is left alone.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests never create a database on it: it replicates the primary's.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+INTIMACYHUB_READ_OWN_WRITES = env_int("INTIMACYHUB_READ_OWN_WRITES", 5, minimum=1)
+INTIMACYHUB_REPLICA_RETRY = env_int("INTIMACYHUB_REPLICA_RETRY_SECONDS", 5, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
