@@ -11,10 +11,12 @@ import contextlib
 import copy
 import glob
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,8 @@ from core.replica import REPLICA, read_alias, reads_from
 from pagecache import cache as pagecache
 from pagecache import replica as replica_module
 from tests.factories import ArticleFactory
+from tests.pagecache.test_varnish import free_port
+from tests.test_app_servers import GUNICORN, ROOT, Browser, _database_url, _wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, databases=["default", REPLICA])]
 
@@ -56,7 +60,9 @@ class Cluster:
         self.bin = _pg_bin()
 
     def start(self):
+        # Every statement in server.log: the app server test reads there what the replica was asked.
         options = f"-c listen_addresses='' -c unix_socket_directories={self.directory} -c fsync=off"
+        options += " -c log_statement=all"
         _as_pg(
             str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-l", str(self.directory / "server.log"),
             "-w", "-t", "60", "start", "-o", options,
@@ -66,6 +72,13 @@ class Cluster:
         if REPLICA in connections.settings:
             connections[REPLICA].close()
         _as_pg(str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "immediate", "-w", "stop")
+
+    def log(self):
+        return (self.directory / "server.log").read_text(errors="replace")
+
+    def url(self):
+        name = connections["default"].settings_dict["NAME"]
+        return f"postgres://postgres@{urllib.parse.quote(str(self.directory), safe='')}/{name}"
 
     def sql(self, statement):
         with connections[REPLICA].cursor() as cursor:
@@ -282,3 +295,47 @@ def test_a_replica_failing_in_the_middle_of_a_request_is_answered_from_the_prima
         assert "read replica failed during a request" in caplog.text
     finally:
         replica.start()
+
+
+def test_an_app_server_given_database_replica_url_serves_readers_from_the_replica(replica, caught_up, tmp_path):
+    article = published("Served from the replica by gunicorn", caught_up)
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "INTIMACYHUB_"))} | {
+        "DJANGO_SETTINGS_MODULE": "tests.app_server_settings",
+        "DATABASE_URL": _database_url(),
+        "DATABASE_REPLICA_URL": replica.url(),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "INTIMACYHUB_PAGE_CACHE": "0",  # every request renders: each one asks a database
+    }
+    log = tmp_path / "gunicorn.log"
+    command = [str(GUNICORN), "intimacyhub.wsgi:application", "--workers", "1"]
+    command += ["--bind", f"127.0.0.1:{port}", "--error-logfile", "-", "--no-control-socket"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    reader = Browser()
+    try:
+        _wait_for(port, server, log)
+        status, page = reader.get(port, article.get_absolute_url())
+        assert status == 200 and "Served from the replica by gunicorn" in page
+        assert f"'{article.slug}'" in replica.log()
+
+        replica.sql("SELECT pg_wal_replay_pause()")
+        lagging = ArticleFactory(title="Published while the replica lags")
+        pagecache.content_changed()
+        status, page = reader.get(port, lagging.get_absolute_url())
+        assert status == 200 and "Published while the replica lags" in page
+        assert f"'{lagging.slug}'" not in replica.log()
+        replica.sql("SELECT pg_wal_replay_resume()")
+
+        replica.stop()
+        try:
+            for _ in range(2):
+                status, page = reader.get(port, article.get_absolute_url())
+                assert status == 200 and "Served from the replica by gunicorn" in page
+        finally:
+            replica.start()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
