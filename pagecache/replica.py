@@ -5,6 +5,11 @@ routes the queries), this middleware decides for each request where its
 reads go. The replica serves a request only when all of these hold:
 
 - it is a GET or HEAD: every write and everything a POST reads is on the primary;
+- its view is declared cacheable (core/cacheable.py): the pages that are
+  stored under a content generation are the ones whose freshness the check
+  below guarantees. Share previews (whose links change with no new
+  generation, so a lagging replica would refuse a new link or honour a
+  revoked one), search, the admin and the rest read from the primary;
 - it carries no session cookie and no Authorization header: staff, writers
   and everyone signed in read from the primary, and so see their own writes;
 - it carries no valid "recent write" cookie: a signed, timestamped cookie set
@@ -32,7 +37,9 @@ import time
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.urls import Resolver404, resolve
 
+from core.cacheable import declared_params
 from core.compiled import CompiledQuery
 from core.replica import PRIMARY, REPLICA, on_primary, reads_from, replica_configured
 from pagecache.models import ContentGeneration
@@ -77,9 +84,18 @@ def _recently_wrote(request):
     return value is not None
 
 
+def _declared_page(request):
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return declared_params(match.func) is not None
+
+
 def _may_read_replica(request):
     return (
         request.method in _SAFE_METHODS
+        and _declared_page(request)
         and not request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         and not request.META.get("HTTP_AUTHORIZATION")
         and not _recently_wrote(request)

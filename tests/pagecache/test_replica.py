@@ -26,6 +26,7 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
+from articles.share_links import share_preview_url
 from core.replica import REPLICA, read_alias, reads_from
 from pagecache import cache as pagecache
 from pagecache import replica as replica_module
@@ -223,6 +224,26 @@ def test_the_page_cache_reads_the_generation_from_the_primary(replica, caught_up
             token, _ = pagecache.generation_state()
     assert not on_replica.captured_queries
     assert token == pagecache.ContentGeneration.objects.using("default").get().token
+
+
+def test_a_share_preview_link_reads_from_the_primary(client, replica, caught_up):
+    # A new link (or a revoked one) changes no content generation: a lagging
+    # replica would refuse the new link, or honour the revoked one.
+    draft = ArticleFactory(title="Draft for a reviewer", status=Article.Status.DRAFT)
+    pagecache.content_changed()
+    caught_up()
+    replica.sql("SELECT pg_wal_replay_pause()")
+    draft.preview_token = "n" * 43
+    Article.objects.filter(pk=draft.pk).update(preview_token=draft.preview_token)
+    response, primary, on_replica = get(client, share_preview_url(draft))
+    assert response.status_code == 200 and "Draft for a reviewer" in response.content.decode()
+    assert not on_replica
+
+
+def test_search_reads_from_the_primary(client, caught_up):
+    published("Searched for", caught_up)
+    response, primary, on_replica = get(client, "/search/?q=searched")
+    assert response.status_code == 200 and not on_replica
 
 
 def test_signed_in_requests_and_writes_read_from_the_primary(client, caught_up):
