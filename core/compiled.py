@@ -20,6 +20,8 @@ import weakref
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from core.replica import read_alias
+
 _INT_SENTINEL = -7_340_000_000_000
 _STR_SENTINEL = "\x00compiled-query-parameter-{}\x00"
 _ALL = weakref.WeakSet()
@@ -73,6 +75,8 @@ class CompiledQuery:
     def rows(self, *params, using=DEFAULT_DB_ALIAS):
         if len(params) != len(self.kinds) or any(type(p) is not k for p, k in zip(params, self.kinds, strict=True)):
             raise TypeError(f"expected parameters of types {self.kinds}, got {params!r}")
+        # The default alias means "where this request reads": the replica for readers (core/replica.py).
+        using = read_alias(using)
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)

@@ -7,6 +7,7 @@ refuses to start without a real secret key.
 
 import os
 import re
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -93,6 +94,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above sessions, CSRF and CSP: it stores and replays the headers they add.
     "pagecache.cache.PageCacheMiddleware",
+    # Below the page cache, so a cached hit never asks the replica anything.
+    "pagecache.replica.ReadReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -197,6 +200,30 @@ else:
         }
     )
 
+# A PostgreSQL streaming replica for anonymous readers (README "More than one
+# machine"; pagecache/replica.py says which requests read from it): optional.
+# Within INTIMACYHUB_READ_OWN_WRITES seconds of a signed-in write the same
+# client reads from the primary; a replica that fails is left alone for
+# INTIMACYHUB_REPLICA_RETRY_SECONDS.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL (the replica's primary).")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
+    # A replica that does not answer costs a reader two seconds once, then is left alone.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests never create a database on it: it replicates the primary's.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+INTIMACYHUB_READ_OWN_WRITES = env_int("INTIMACYHUB_READ_OWN_WRITES", 5, minimum=1)
+INTIMACYHUB_REPLICA_RETRY = env_int("INTIMACYHUB_REPLICA_RETRY_SECONDS", 5, minimum=1)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Full pages for anonymous readers (pagecache/cache.py says why they are
@@ -272,6 +299,50 @@ STORAGES = {
     },
 }
 
+
+def object_storage(url):
+    """django-storages' S3 options from MEDIA_STORAGE_URL (see below); returns (STORAGES entry, public origin)."""
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    unknown = sorted(set(query) - {"endpoint_url", "region_name", "public_url"})
+    if parts.scheme != "s3" or not parts.hostname or unknown or parts.username or parts.password:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL must look like s3://BUCKET[/PREFIX][?endpoint_url=URL&region_name=NAME&public_url=URL]"
+            f" (credentials go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); got {url!r}."
+        )
+    bucket, endpoint = parts.netloc, query.get("endpoint_url", "").rstrip("/")
+    public = urllib.parse.urlsplit(
+        query.get("public_url") or (f"{endpoint}/{bucket}" if endpoint else f"https://{bucket}.s3.amazonaws.com")
+    )
+    if public.scheme not in ("http", "https") or not public.netloc:
+        raise ImproperlyConfigured(f"MEDIA_STORAGE_URL's public_url must be an http(s) URL; got {url!r}.")
+    options = {
+        "bucket_name": bucket,
+        "location": parts.path.strip("/"),
+        "endpoint_url": endpoint or None,
+        "region_name": query.get("region_name") or None,
+        # Links in articles never expire: unsigned, at the public address.
+        "custom_domain": public.netloc + public.path.rstrip("/"),
+        "url_protocol": public.scheme + ":",
+        "querystring_auth": False,
+        # A random name is never reused; an existing object is never replaced.
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, f"{public.scheme}://{public.netloc}"
+
+
+# Media on object storage, for several app servers: with
+# MEDIA_STORAGE_URL=s3://BUCKET[/PREFIX][?endpoint_url=URL&region_name=NAME&public_url=URL]
+# uploads go to that S3-compatible bucket through django-storages (credentials
+# from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never in the URL). Pages
+# link to public_url (a CDN in front of the bucket; by default the bucket's
+# address at the endpoint), whose objects must be publicly readable; its
+# origin is allowed in the CSP's img-src.
+MEDIA_STORAGE_URL = os.environ.get("MEDIA_STORAGE_URL", "").strip()
+MEDIA_ORIGIN = None
+if MEDIA_STORAGE_URL:
+    STORAGES["default"], MEDIA_ORIGIN = object_storage(MEDIA_STORAGE_URL)
+
 # Security headers. Behind a TLS-terminating proxy set DJANGO_SECURE_PROXY_SSL=1.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -295,7 +366,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

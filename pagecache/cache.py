@@ -100,6 +100,7 @@ from django.http import HttpResponse
 from core.cacheable import cache_url
 from core.compiled import CompiledQuery
 from core.outages import is_database_unavailable
+from core.replica import on_primary
 from pagecache.headers import etag, matches, not_modified, private, shared
 from pagecache.keys import deployment_fingerprint, page_key
 from pagecache.models import ContentGeneration
@@ -242,8 +243,11 @@ def current_generation():
 
 def generation_state():
     """Return (token or None as current_generation() says, seconds until the next scheduled publication or None)."""
-    # Compiled once per process: this runs on every cached hit.
-    rows = _GENERATION.rows()
+    # Compiled once per process: this runs on every cached hit. Always from
+    # the primary: a lagging replica would hand out a token older than its
+    # pages' content (pagecache/replica.py).
+    with on_primary():
+        rows = _GENERATION.rows(using=DEFAULT_DB_ALIAS)
     row = rows[0] if rows else None
     if row is None or row[1]:
         _new_generation(using=DEFAULT_DB_ALIAS)

@@ -102,3 +102,44 @@ def test_a_malformed_sign_in_setting_is_an_error_not_a_guess(name, value):
     result = django_check(DJANGO_DEBUG="1", **{name: value})
     assert result.returncode != 0
     assert f"{name} must be a whole number" in result.stderr
+
+
+def _settings_of(code, **env):
+    return subprocess.run(
+        [sys.executable, "-c", f"from django.conf import settings as s; {code}"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+        | {"DJANGO_SETTINGS_MODULE": "intimacyhub.settings", "DJANGO_DEBUG": "1"}
+        | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_database_replica_url_adds_a_replica_that_tests_mirror_to_the_primary():
+    result = _settings_of(
+        "r = s.DATABASES['replica']; print(r['ENGINE'], r['HOST'], r['NAME'], r['TEST']['MIRROR'], "
+        "r['OPTIONS']['connect_timeout'], s.INTIMACYHUB_READ_OWN_WRITES)",
+        DATABASE_URL="postgres://u:p@10.0.0.1:5432/db",
+        DATABASE_REPLICA_URL="postgres://u:p@10.0.0.2:5432/db",
+    )
+    assert result.stdout.split() == ["django.db.backends.postgresql", "10.0.0.2", "db", "default", "2", "5"]
+
+
+def test_without_a_replica_url_there_is_only_the_primary():
+    result = _settings_of("print(sorted(s.DATABASES))", DATABASE_URL="postgres://u:p@10.0.0.1:5432/db")
+    assert result.stdout.strip() == "['default']"
+
+
+@pytest.mark.parametrize(
+    ("primary", "replica", "message"),
+    [
+        ("", "postgres://u:p@10.0.0.2:5432/db", "DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL"),
+        ("postgres://u:p@10.0.0.1:5432/db", "sqlite:////tmp/x.sqlite3", "DATABASE_REPLICA_URL must be a postgres"),
+    ],
+)
+def test_a_replica_needs_postgresql_on_both_sides(primary, replica, message):
+    env = {"DATABASE_REPLICA_URL": replica} | ({"DATABASE_URL": primary} if primary else {})
+    result = _settings_of("print(s.DATABASES)", **env)
+    assert result.returncode != 0 and message in result.stderr

@@ -51,8 +51,9 @@ sub vcl_recv {
     if (req.url ~ "^/admin/" || req.http.Authorization) {
         return (pass);
     }
-    # Signed in (Django's session and CSRF cookies): untouched, never cached.
-    if (req.http.Cookie ~ "(^|;)\s*(sessionid|csrftoken)=") {
+    # Signed in (Django's session and CSRF cookies), or wrote in the last seconds
+    # (ih_wrote: pagecache/replica.py reads from the primary then): untouched, never cached.
+    if (req.http.Cookie ~ "(^|;)\s*(sessionid|csrftoken|ih_wrote)=") {
         return (pass);
     }
     # Any other cookie is someone else's (analytics on the same domain): the site reads none.

@@ -29,6 +29,7 @@ from articles.models import Article
 from articles.share_links import share_preview_url
 from core.cacheable import UNSTORED_PARAMS, declared_param_names, site_params
 from pagecache import cache as pagecache
+from pagecache.replica import RECENT_WRITE_COOKIE
 from pagecache.varnish import generation_header
 from tests.factories import ArticleFactory, ArticleTagFactory
 
@@ -413,6 +414,13 @@ def test_a_readers_foreign_cookie_is_dropped_but_a_session_passes(varnish):
     varnish.get(url)
     assert varnish.backend_requests(url, Cookie="_ga=GA1.2.3; theme=dark") == 0
     assert varnish.backend_requests(url, Cookie="theme=dark; sessionid=abc") == 2
+
+
+def test_the_recent_write_cookie_passes_so_whoever_wrote_reads_from_the_primary(varnish):
+    # pagecache/replica.py: set after a signed-in write, it keeps that client on the primary.
+    url = ArticleFactory().get_absolute_url()
+    varnish.get(url)
+    assert varnish.backend_requests(url, Cookie=f"theme=dark; {RECENT_WRITE_COOKIE}=1:abc:def") == 2
 
 
 def test_only_the_ban_socket_accepts_bans(varnish):
