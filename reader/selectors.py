@@ -318,7 +318,7 @@ def published_corrections():
     """Every logged change of an article readers may see now, newest first, with its article's address and title.
 
     Ordered by (`at`, `id`) and exposed as `published_at` too, the key the
-    keyset pagination (intimacyhub/pagination.py) walks: a change of a
+    keyset pagination (core/pagination.py) walks: a change of a
     draft, an unpublished or a not-yet-due scheduled article never shows.
     """
     return (

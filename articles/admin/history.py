@@ -74,9 +74,8 @@ class ArticleHistoryViews:
                 messages.error(request, conflict_message(conflict))
                 return HttpResponseRedirect(request.path)
             except (PermissionDenied, ValidationError) as exc:
-                messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
-                return HttpResponseRedirect(request.path)
-            note = f" {skipped} link(s) pointed at things deleted since and were left out." if skipped else ""
+                return _refused(request, exc)
+            note = _left_out(skipped)
             self.message_user(request, f"Restored the revision; it is now the current version.{note}")
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
         context = {
@@ -105,9 +104,8 @@ class ArticleHistoryViews:
             try:
                 article, skipped = services.article_recover(version=version, by=request.user)
             except (PermissionDenied, ValidationError) as exc:
-                messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
-                return HttpResponseRedirect(request.path)
-            note = f" {skipped} link(s) pointed at things deleted since and were left out." if skipped else ""
+                return _refused(request, exc)
+            note = _left_out(skipped)
             self.message_user(request, f"Recovered “{article}”.{note}")
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
         context = {
@@ -118,3 +116,13 @@ class ArticleHistoryViews:
             "title": f"Recover “{version.object_repr}”",
         }
         return TemplateResponse(request, "admin/articles/article/recover.html", context)
+
+
+def _refused(request, exc):
+    """Show why the services refused a restore or a recovery, on the page it came from."""
+    messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+    return HttpResponseRedirect(request.path)
+
+
+def _left_out(skipped):
+    return f" {skipped} link(s) pointed at things deleted since and were left out." if skipped else ""
