@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PYTEST_ARGS ?=
 ARTICLES ?= 10000
+# Each suite (SQLite, PostgreSQL) must end within this many seconds: past it, pytest gets Ctrl+C and prints
+# where it was (a test that hangs fails sooner, after pyproject.toml's per-test `timeout`).
+SUITE_LIMIT ?= 1800
+LIMIT := timeout --signal=INT --kill-after=60 $(SUITE_LIMIT)
 
 .PHONY: run install browser-deps bench-deps superuser lint check test test-sqlite test-postgres test-browser bench bench-peer loadtest clean
 
@@ -43,13 +47,13 @@ check: install
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: install browser-deps
-	env -u DATABASE_URL INTIMACYHUB_TEST_DB=sqlite $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+	env -u DATABASE_URL INTIMACYHUB_TEST_DB=sqlite $(LIMIT) $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
 
 test-postgres: install browser-deps
 ifeq ($(strip $(DATABASE_URL)),)
-	.ci/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+	.ci/with-postgres $(LIMIT) $(PY) -m pytest $(PYTEST_ARGS)
 else
-	INTIMACYHUB_TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS)
+	INTIMACYHUB_TEST_DB=postgres $(LIMIT) $(PY) -m pytest $(PYTEST_ARGS)
 endif
 
 test: lint check test-sqlite test-postgres

@@ -10,6 +10,7 @@ with the command that installs it, and fails them in CI (CI=true), where a
 skip would pass a run that checked nothing.
 """
 
+import contextlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,26 +51,84 @@ def _missing(what, how):
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
+# How long closing Chromium and stopping Playwright's driver may take before
+# the watchdog kills them (a close normally takes well under a second).
+CLOSE_WITHIN = 30
+
+
+def _descendants(pid):
+    """The process ids below `pid` (Linux: /proc/PID/task/TID/children), deepest last."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop(0)
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = [int(kid) for kid in children.read_text().split()]
+            except OSError:
+                continue
+            found += kids
+            queue += kids
+    return found
+
+
+def _kill_playwright_processes():
+    """SIGKILL Playwright's driver and the Chromium it started (never another child of this process)."""
+    import signal
+
+    for pid in _descendants(os.getpid()):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"run-driver" in command:
+            for victim in [pid, *_descendants(pid)]:
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+@pytest.fixture(scope="package")
 def browser():
-    """One Chromium per test module.
+    """One Chromium for the browser tests.
 
     Playwright's sync API keeps an asyncio event loop running on this thread
     while it is started, and Django refuses ORM calls under a running loop
     ("async context"). The ORM calls made meanwhile are the tests' own setup
     and teardown on this thread, so they are allowed for as long as the
-    browser is open, and only then: a module scope stops Playwright before
-    the rest of the suite runs.
+    browser is open, and only then: a package scope stops Playwright when the
+    last browser test is done, before the rest of the suite runs.
+
+    Closing is bounded: Chromium builds other than Playwright's own have been
+    seen to hang in `close()` now and then, which held CI until its time
+    limit. If closing the browser and stopping the driver takes longer than
+    CLOSE_WITHIN seconds, a watchdog kills both, and the suite goes on.
     """
     if not CHROMIUM.exists():
         _missing(f"Chromium ({CHROMIUM})", "apt-get install -y chromium")
+    import threading
+
     from playwright.sync_api import sync_playwright
 
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        manager = sync_playwright()
+        playwright = manager.__enter__()
+        browser = None
+        try:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            yield browser
+        finally:
+            watchdog = threading.Timer(CLOSE_WITHIN, _kill_playwright_processes)
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                if browser is not None:
+                    with contextlib.suppress(Exception):  # the watchdog killed it: nothing left to close
+                        browser.close()
+                manager.__exit__(None, None, None)
+            finally:
+                watchdog.cancel()
 
 
 @pytest.fixture(scope="session")
