@@ -11,8 +11,8 @@ reads from the primary.
 
 Two paths lead here: Django's ORM asks `ReplicaRouter`, and the queries
 compiled once per process (core/compiled.py) ask `read_alias()` when they
-are run with the default alias. Raw cursors on `django.db.connection` (the
-search backends) always use the primary.
+are run with the default alias, as do the search backends' raw cursors
+(`read_connection()`).
 
 This module imports no app: it only knows the alias to use.
 """
@@ -51,6 +51,23 @@ def reads_from(alias):
         yield
     finally:
         _reads.reset(token)
+
+
+def read_connection():
+    """The connection a raw read goes to (search's ranked ids, "Did you mean"): the replica only where allowed."""
+    return connections[read_alias()]
+
+
+def replica_reads(view):
+    """Mark a view the page cache never stores whose reads a caught-up replica may still answer (search).
+
+    pagecache/replica.py lets a replica answer the pages the page cache may
+    store (their freshness is the content generation's) and the views marked
+    here: their reads are of the same content, written in the same
+    transactions, so a replica that has replayed the generation has them too.
+    """
+    view.replica_reads = True
+    return view
 
 
 def on_primary():

@@ -5,11 +5,12 @@ routes the queries), this middleware decides for each request where its
 reads go. The replica serves a request only when all of these hold:
 
 - it is a GET or HEAD: every write and everything a POST reads is on the primary;
-- its view is declared cacheable (core/cacheable.py): the pages that are
-  stored under a content generation are the ones whose freshness the check
-  below guarantees. Share previews (whose links change with no new
-  generation, so a lagging replica would refuse a new link or honour a
-  revoked one), search, the admin and the rest read from the primary;
+- its view is declared cacheable (core/cacheable.py), or marked
+  `core.replica.replica_reads` (search: never stored, but it reads the same
+  content, indexed in the same transactions): the content generation's
+  check below guarantees their freshness. Share previews (whose links change
+  with no new generation, so a lagging replica would refuse a new link or
+  honour a revoked one), the admin and the rest read from the primary;
 - it carries no session cookie and no Authorization header: staff, writers
   and everyone signed in read from the primary, and so see their own writes;
 - it carries no valid "recent write" cookie: a signed, timestamped cookie set
@@ -89,7 +90,7 @@ def _declared_page(request):
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
         return False
-    return declared_params(match.func) is not None
+    return declared_params(match.func) is not None or getattr(match.func, "replica_reads", False)
 
 
 def _may_read_replica(request):

@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 import search as engine
+from core.replica import replica_reads
 
 # Longer values are cut before anything parses them (see query.MAX_QUERY_LENGTH).
 MAX_PARAMETER_LENGTH = 1000
@@ -9,7 +10,9 @@ MAX_PARAMETER_LENGTH = 1000
 
 # What someone searched for is theirs: never stored by the page cache (this
 # view declares nothing cacheable), nor by a proxy or the browser (no-store).
+# A caught-up read replica may answer it (pagecache/replica.py).
 @never_cache
+@replica_reads
 def results(request):
     """Show ranked published articles for ?q=, page by page, optionally within one condition."""
     text = request.GET.get("q", "")[:MAX_PARAMETER_LENGTH]

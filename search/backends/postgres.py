@@ -23,6 +23,7 @@ words out of it, whatever removed the row (see articles/migrations/0006_search_v
 
 from django.db import connection
 
+from core.replica import read_connection
 from search.backends.base import SearchBackend, now_sql
 from search.query import OPERATOR_WORDS, STOP_WORDS, words
 
@@ -134,7 +135,7 @@ class PostgresBackend(SearchBackend):
             LIMIT %s
         """
         params = [*q_params, *f_params, limit + 1, limit, *window_params, *f_params, limit + 1, limit + 1]
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, params)
             ids = [row[0] for row in cursor.fetchall()]
         return ids[:limit], len(ids) > limit
@@ -142,7 +143,7 @@ class PostgresBackend(SearchBackend):
     def exists(self, parsed):
         q_sql, q_params = tsquery(parsed)
         f_sql, f_params = _filters(None)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT 1 FROM search_document d WHERE d.vector @@ {q_sql} {f_sql} LIMIT 1", [*q_params, *f_params]
             )
@@ -191,7 +192,7 @@ class PostgresBackend(SearchBackend):
         params = []
         for word in words:
             params += [word, word, NEVER_SUGGESTED, word, CANDIDATES, word, *typed_params, *found_params]
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(" UNION ALL ".join([branch] * len(words)), params)
             return dict(cursor.fetchall())
 

@@ -23,6 +23,7 @@ import json
 
 from django.db import connection
 
+from core.replica import read_connection
 from search.backends.base import SearchBackend, now_sql
 from search.query import OPERATOR_WORDS, STOP_WORDS
 
@@ -112,7 +113,7 @@ class SQLiteBackend(SearchBackend):
         """
         expression = match_expression(parsed)
         f_sql, f_params = _filters(condition_id)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s {f_sql} ORDER BY rowid DESC LIMIT 1 OFFSET %s",
                 [expression, *f_params, limit],
@@ -129,7 +130,7 @@ class SQLiteBackend(SearchBackend):
 
     def exists(self, parsed):
         f_sql, f_params = _filters(None)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT 1 FROM search_fts WHERE search_fts MATCH %s {f_sql} LIMIT 1",
                 [match_expression(parsed), *f_params],
@@ -164,7 +165,7 @@ class SQLiteBackend(SearchBackend):
         found = {}
         typed_sql, typed_params = _visible_sql("%s")
         candidate_sql, candidate_params = _visible_sql("t.word")
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 " UNION ALL ".join([f"SELECT %s WHERE {typed_sql}"] * len(words)),
                 [p for word in words for p in (word, word, *typed_params)],

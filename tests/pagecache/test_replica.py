@@ -30,6 +30,7 @@ from articles.share_links import share_preview_url
 from core.replica import REPLICA, read_alias, reads_from
 from pagecache import cache as pagecache
 from pagecache import replica as replica_module
+from search import index_articles
 from tests.factories import ArticleFactory
 from tests.pagecache.test_varnish import free_port
 from tests.test_app_servers import GUNICORN, ROOT, Browser, _database_url, _wait_for
@@ -240,10 +241,27 @@ def test_a_share_preview_link_reads_from_the_primary(client, replica, caught_up)
     assert not on_replica
 
 
-def test_search_reads_from_the_primary(client, caught_up):
-    published("Searched for", caught_up)
+def test_search_reads_from_a_caught_up_replica_and_from_the_primary_while_it_lags(client, replica, caught_up):
+    article = ArticleFactory(title="Searched for")
+    index_articles([article.pk])  # as the services do after a write
+    published("Not this one", caught_up)
     response, primary, on_replica = get(client, "/search/?q=searched")
-    assert response.status_code == 200 and not on_replica
+    assert response.status_code == 200 and article.get_absolute_url() in response.content.decode()
+    assert any("search_document" in sql for sql in on_replica) and touches_articles(on_replica)
+    # The primary only answered the content generation's token.
+    assert all('"intimacyhub_contentgeneration"' in sql for sql in primary)
+    # A typo: "Did you mean" reads the vocabulary there too.
+    response, primary, on_replica = get(client, "/search/?q=serched")
+    assert response.status_code == 200 and "searched" in response.content.decode()
+    assert any("search_term" in sql for sql in on_replica) and not any("search_term" in sql for sql in primary)
+
+    replica.sql("SELECT pg_wal_replay_pause()")
+    late = ArticleFactory(title="Searchable during the lag")
+    index_articles([late.pk])
+    pagecache.content_changed()
+    response, primary, on_replica = get(client, "/search/?q=searchable")
+    assert response.status_code == 200 and late.get_absolute_url() in response.content.decode()
+    assert any("search_document" in sql for sql in primary) and not touches_articles(on_replica)
 
 
 def test_signed_in_requests_and_writes_read_from_the_primary(client, caught_up):
