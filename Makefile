@@ -76,6 +76,8 @@ bench: install bench-deps
 	$(PY) bench/checks_bench.py
 	# Issue 18: one article page from nginx (static copy), Varnish, the page cache, uncached; purge to visible.
 	$(PY) bench/edge.py --articles $(ARTICLES)
+	# Issue 18: readers with and without a streaming replica while a writer keeps the primary busy (about 2 minutes).
+	$(PY) bench/replica.py --articles $(ARTICLES)
 
 # Issue 6: 50 readers for 60 s while 4 editors save the same 3 articles; zero
 # errors, no lost edit (bench/loadtest.py says what it checks). About 2 minutes.
