@@ -31,7 +31,6 @@ from harness import (
     DATA,
     HOST,
     RESULTS,
-    ROOT,
     Postgres,
     ensure_corpus,
     finish_wrk,
@@ -144,7 +143,7 @@ def main():
 
         gunicorn = start_gunicorn(env, logs, "edge", port=app_port)
         vcl = work / "default.vcl"
-        vcl.write_text((ROOT / "deploy/varnish/default.vcl").read_text().replace('"8000"', f'"{app_port}"'))
+        manage(env, "varnish_vcl", "--backend", f"{HOST}:{app_port}", "-o", vcl)
         varnish = subprocess.Popen(
             [VARNISHD, "-F", "-n", str(work / "varnish"), "-f", str(vcl), "-s", "malloc,256m"]
             + ["-a", f"http={HOST}:{varnish_port}", "-a", f"ban={HOST}:{ban_port}"],

@@ -27,9 +27,10 @@ import pytest
 from django.db import connections
 
 from articles.models import Article
+from pagecache.vcl import build_vcl
 from tests.factories import ArticleFactory, UserFactory
 from tests.pagecache.test_cache import redis_server
-from tests.pagecache.test_varnish import VARNISHD, VCL, _missing, free_port
+from tests.pagecache.test_varnish import VARNISHD, _missing, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -101,21 +102,6 @@ def _wait_for(port, process, log):
         time.sleep(0.1)
 
 
-def _two_backend_vcl(ports):
-    """The shipped VCL with its one backend replaced by a round-robin director over `ports`."""
-    text = VCL.read_text()
-    backend = re.search(r"backend default \{.*?\n\}\n", text, re.S)
-    assert backend, "the shipped VCL's backend block moved: update this test"
-    backends = "".join(
-        f'backend app{i} {{\n    .host = "127.0.0.1";\n    .port = "{port}";\n}}\n' for i, port in enumerate(ports)
-    )
-    director = "sub vcl_init {\n    new app = directors.round_robin();\n"
-    director += "".join(f"    app.add_backend(app{i});\n" for i in range(len(ports))) + "}\n"
-    text = text.replace(backend.group(0), backends + director)
-    text = text.replace("import std;", "import std;\nimport directors;")
-    return text.replace("sub vcl_recv {", "sub vcl_recv {\n    set req.backend_hint = app.backend();", 1)
-
-
 @pytest.fixture
 def site(tmp_path):
     """Yield (port of server A, port of server B, port of Varnish in front of both)."""
@@ -151,7 +137,7 @@ def site(tmp_path):
                     (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT), log)
                 )
             vcl = varnish_dir / "two.vcl"
-            vcl.write_text(_two_backend_vcl(ports))
+            vcl.write_text(build_vcl([f"127.0.0.1:{port}" for port in ports]))
             varnish_log = varnish_dir / "varnishd.log"
             varnish = subprocess.Popen(
                 [str(VARNISHD), "-F", "-n", str(varnish_dir / "varnish"), "-f", str(vcl), "-s", "malloc,32m"]

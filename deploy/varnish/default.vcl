@@ -1,4 +1,6 @@
 # Varnish 7 in front of IntimacyHub's gunicorn (README, "Scaling out").
+# Made by `manage.py varnish_vcl` from this site's settings
+# (admin address, cookie names, the query parameters its views read).
 #
 #   varnishd -F -a http=:6081 -a ban=127.0.0.1:6089 -f deploy/varnish/default.vcl -s malloc,256m
 #
@@ -22,8 +24,9 @@ backend default {
     .first_byte_timeout = 60s;
 }
 
-# Who may ban: the app servers. Bans are accepted only on the `ban` socket
-# (bound to loopback in the command above), so a TLS terminator on this host
+# Who may ban: the app servers (`--ban-from`). Bans are accepted only on the
+# `ban` socket (bound to loopback in the command above; to a private address
+# when the app servers run elsewhere), so a TLS terminator on this host
 # forwarding readers' requests to the `http` socket can never relay one.
 acl banners {
     "127.0.0.1";
@@ -47,13 +50,13 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    # The admin (DJANGO_ADMIN_URL; change this prefix with it) is staff-only: untouched, never cached.
+    # The admin (DJANGO_ADMIN_URL) is staff-only: untouched, never cached.
     if (req.url ~ "^/admin/" || req.http.Authorization) {
         return (pass);
     }
     # Signed in (Django's session and CSRF cookies), or wrote in the last seconds
     # (ih_wrote: pagecache/replica.py reads from the primary then): untouched, never cached.
-    if (req.http.Cookie ~ "(^|;)\s*(sessionid|csrftoken|ih_wrote)=") {
+    if (req.http.Cookie ~ "(^|;)\s*(csrftoken|ih_wrote|sessionid)=") {
         return (pass);
     }
     # Any other cookie is someone else's (analytics on the same domain): the site reads none.

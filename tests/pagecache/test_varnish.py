@@ -10,6 +10,7 @@ both databases.
 
 import datetime as dt
 import http.client
+import io
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.core.management import CommandError, call_command
 from django.core.signals import request_started
 from django.utils import timezone
 
@@ -31,6 +33,7 @@ from core.cacheable import UNSTORED_PARAMS, declared_param_names, site_params
 from pagecache import cache as pagecache
 from pagecache.replica import RECENT_WRITE_COOKIE
 from pagecache.varnish import generation_header
+from pagecache.vcl import build_vcl
 from tests.factories import ArticleFactory, ArticleTagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -211,6 +214,38 @@ def test_the_vcl_passes_the_admin_at_the_configured_address(settings):
     assert f'req.url ~ "^/{settings.ADMIN_URL}"' in VCL.read_text()
 
 
+def test_the_shipped_vcl_is_what_the_command_makes_for_the_default_settings():
+    out = io.StringIO()
+    call_command("varnish_vcl", stdout=out)
+    assert out.getvalue() == VCL.read_text(), "run `manage.py varnish_vcl -o deploy/varnish/default.vcl`"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--backend", "10.0.0.5"], "give HOST:PORT"),
+        (["--backend", "bad_host:80"], "is not a host name"),
+        (["--backend", "[nope]:80"], "give HOST:PORT"),
+        (["--backend", "app:70000"], "1 to 65535"),
+        (["--ban-from", "everyone"], "give an IP address or network"),
+    ],
+)
+def test_the_vcl_command_refuses_what_varnish_could_not_use(arguments, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("varnish_vcl", *arguments, stdout=io.StringIO())
+
+
+def test_the_vcl_command_writes_a_director_over_several_app_servers(tmp_path):
+    out = tmp_path / "site.vcl"
+    call_command("varnish_vcl", "--backend", "10.0.0.5:8000", "--backend", "[fd00::6]:8000", "--ban-from",
+                 "10.0.0.0/24", "-o", str(out))  # fmt: skip
+    text = out.read_text()
+    assert 'backend app1 {\n    .host = "10.0.0.5";\n    .port = "8000";' in text
+    assert 'backend app2 {\n    .host = "fd00::6";' in text
+    assert "new app = directors.round_robin();" in text and "set req.backend_hint = app.backend();" in text
+    assert '"10.0.0.0"/24;' in text and '"127.0.0.1";' not in text
+
+
 def test_the_shipped_command_bounds_varnish_memory():
     assert re.search(r"varnishd .*-s malloc,\d+m", VCL.read_text())
 
@@ -237,7 +272,7 @@ def varnish(live_server, page_cache, settings):
     tmp_path.chmod(0o755)
     log = tmp_path / "varnishd.log"
     vcl = tmp_path / "test.vcl"
-    vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
+    vcl.write_text(build_vcl([f"127.0.0.1:{backend_port}"]))  # what `manage.py varnish_vcl` writes
     http_port, ban_port = free_port(), free_port()
     process = subprocess.Popen(
         [str(VARNISHD), "-F", "-n", str(tmp_path / "varnish"), "-f", str(vcl), "-s", "malloc,32m"]
@@ -421,6 +456,24 @@ def test_the_recent_write_cookie_passes_so_whoever_wrote_reads_from_the_primary(
     url = ArticleFactory().get_absolute_url()
     varnish.get(url)
     assert varnish.backend_requests(url, Cookie=f"theme=dark; {RECENT_WRITE_COOKIE}=1:abc:def") == 2
+
+
+@pytest.fixture
+def renamed(settings):
+    """A site whose session cookie and admin address are not Django's defaults (set before Varnish starts)."""
+    settings.SESSION_COOKIE_NAME = "ih_session"
+    settings.CSRF_COOKIE_NAME = "ih_csrf"
+    settings.ADMIN_URL = "quotes/"  # an address that is a cacheable page here, so passing it shows
+
+
+@pytest.mark.parametrize("cookie", ["ih_session=abc", "ih_csrf=def"])
+def test_a_vcl_made_for_renamed_cookies_and_admin_passes_them(renamed, varnish, cookie):
+    url = ArticleFactory().get_absolute_url()
+    varnish.get(url)
+    assert varnish.backend_requests(url) == 0
+    assert varnish.backend_requests(url, Cookie=f"theme=dark; {cookie}") == 2
+    assert varnish.backend_requests(url, Cookie="sessionid=abc") == 0  # Django's default name means nothing here
+    assert varnish.backend_requests("/quotes/") == 2  # under the admin's address: never cached
 
 
 def test_only_the_ban_socket_accepts_bans(varnish):
