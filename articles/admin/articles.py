@@ -12,7 +12,7 @@ from reversion.admin import VersionAdmin
 
 from articles import services
 from articles.admin.checks import ArticleChecksViews, ChecksFilter
-from articles.admin.filters import ContentNoteFilter, ReviewDueFilter, VisibleFilter
+from articles.admin.filters import ContentNoteFilter, CreatedByFilter, ReviewDueFilter, VisibleFilter
 from articles.admin.forms import ArticleAdminForm, conflict_message
 from articles.admin.history import ArticleHistoryViews
 from articles.admin.inlines import (
@@ -37,7 +37,7 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     ]  # fmt: skip
     list_filter = [
         "status", VisibleFilter, ("conditions", admin.RelatedOnlyFieldListFilter), "author",
-        ("tags", admin.RelatedOnlyFieldListFilter), ContentNoteFilter, ReviewDueFilter, ChecksFilter,
+        ("tags", admin.RelatedOnlyFieldListFilter), ContentNoteFilter, ReviewDueFilter, ChecksFilter, CreatedByFilter,
     ]  # fmt: skip
     list_select_related = ["author"]
     search_fields = ["title", "summary"]
