@@ -68,7 +68,7 @@ elif not DEBUG and len(SECRET_KEY) < 32:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.AdminConfig",  # django.contrib.admin, with IntimacyHub's site as the default
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

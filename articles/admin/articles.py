@@ -12,7 +12,7 @@ from reversion.admin import VersionAdmin
 
 from articles import services
 from articles.admin.checks import ArticleChecksViews, ChecksFilter
-from articles.admin.filters import ContentNoteFilter, ReviewDueFilter, VisibleFilter
+from articles.admin.filters import ContentNoteFilter, CreatedByFilter, ReviewDueFilter, VisibleFilter
 from articles.admin.forms import ArticleAdminForm, conflict_message
 from articles.admin.history import ArticleHistoryViews
 from articles.admin.inlines import (
@@ -37,7 +37,7 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     ]  # fmt: skip
     list_filter = [
         "status", VisibleFilter, ("conditions", admin.RelatedOnlyFieldListFilter), "author",
-        ("tags", admin.RelatedOnlyFieldListFilter), ContentNoteFilter, ReviewDueFilter, ChecksFilter,
+        ("tags", admin.RelatedOnlyFieldListFilter), ContentNoteFilter, ReviewDueFilter, ChecksFilter, CreatedByFilter,
     ]  # fmt: skip
     list_select_related = ["author"]
     search_fields = ["title", "summary"]
@@ -48,8 +48,12 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     actions = ["publish_now", "unpublish", "send_to_review"]
     history_latest_first = True
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "expected_version"]}),
-        ("Publishing", {"fields": ["status", "published_at", "updated_at", "author", "content_notes", "disclosure"]}),
+        # The writing first; what the article is published as, and its parts (the inlines), below.
+        ("Writing", {"fields": ["title", "summary", "body", "expected_version"]}),
+        (
+            "Publishing",
+            {"fields": ["slug", "status", "published_at", "updated_at", "author", "content_notes", "disclosure"]},
+        ),
         ("Clinical review", {"fields": ["reviewed_by", "reviewed_at", "review_due"]}),
         # Asked on every save of a published article by whoever may log one (services.kinds_for).
         (CHANGE_FIELDSET, {"fields": ["change_kind", "change_note"]}),
@@ -62,9 +66,11 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
 
     class Media:
         css = {"all": ["css/editorial-admin.css"]}
+        # Static files: the CSP allows no inline script.
         js = [
-            "js/editorial-checks.js"
-        ]  # the Checks panel's live update (a static file: the CSP allows no inline script)
+            "js/editorial-checks.js",  # the Checks panel's live update
+            "js/article-writing.js",  # word count and reading time, the preview region, Tab out of the editor
+        ]
 
     def get_queryset(self, request):
         # Every admin view of articles starts here (the list, the forms, the

@@ -3,8 +3,10 @@
 import datetime as dt
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils import timezone
 
+from articles.dashboard import SCHEDULED_DAYS
 from articles.models import Article, Person, review_interval
 
 
@@ -18,6 +20,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
             ("overdue", "Review overdue"),
             ("soon", "Due within 30 days"),
             ("current", "Reviewed and current"),
+            ("due", "Never reviewed or overdue"),
         ]
 
     def queryset(self, request, queryset):
@@ -31,6 +34,8 @@ class ReviewDueFilter(admin.SimpleListFilter):
             return queryset.filter(reviewed_at__gt=cutoff, reviewed_at__lte=cutoff + dt.timedelta(days=30))
         if self.value() == "current":
             return queryset.filter(reviewed_at__gt=cutoff)
+        if self.value() == "due":
+            return queryset.filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__lte=cutoff))
         return queryset
 
 
@@ -52,12 +57,32 @@ class ContentNoteFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=ids)
 
 
+class CreatedByFilter(admin.SimpleListFilter):
+    """The articles the signed-in person created (a Writer's own, the desk's "My drafts")."""
+
+    title = "created by"
+    parameter_name = "created_by"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Me")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(created_by=request.user.pk)
+        return queryset
+
+
 class VisibleFilter(admin.SimpleListFilter):
     title = "visible to readers"
     parameter_name = "visible"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Visible now"), ("scheduled", "Scheduled"), ("no", "Not visible")]
+        return [
+            ("yes", "Visible now"),
+            ("scheduled", "Scheduled"),
+            ("week", f"Scheduled in the next {SCHEDULED_DAYS} days"),
+            ("no", "Not visible"),
+        ]
 
     def queryset(self, request, queryset):
         visible = Article.objects.published().values("pk")
@@ -65,6 +90,9 @@ class VisibleFilter(admin.SimpleListFilter):
             return queryset.filter(pk__in=visible)
         if self.value() == "scheduled":
             return queryset.published_or_scheduled().exclude(pk__in=visible)
+        if self.value() == "week":
+            week_end = timezone.now() + dt.timedelta(days=SCHEDULED_DAYS)
+            return queryset.scheduled().filter(published_at__lte=week_end)
         if self.value() == "no":
             return queryset.exclude(pk__in=visible)
         return queryset

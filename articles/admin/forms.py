@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from articles import services
 from articles.editorial_checks import check_document, document_from_form
-from articles.models import EDITORIAL_FIELDS, Article, Correction, Person
+from articles.models import EDITORIAL_FIELDS, WORDS_PER_MINUTE, Article, Correction, Person
 from articles.services.checks import check_gate, gate_state
 from core.forms import UnixNewlinesForm
 
@@ -84,6 +84,14 @@ class ArticleAdminForm(UnixNewlinesForm):
             # Without it a save could not be checked against someone else's.
             self.fields["expected_version"].initial = self.instance.version
             self.fields["expected_version"].required = True
+        if "body" in self.fields:
+            # static/js/article-writing.js counts the body's words and reading time as the site does.
+            self.fields["body"].widget.attrs["data-words-per-minute"] = WORDS_PER_MINUTE
+            self.fields["body"].help_text += " Tab moves to the next field; Ctrl+] and Ctrl+[ indent."
+        if "published_at" in self.fields and hasattr(self.fields["published_at"].widget, "widgets"):
+            # The admin's date and time boxes share one label that points at neither.
+            date, time = self.fields["published_at"].widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Publication date", "Publication time"
         kinds = services.kinds_for(self.user, self.instance) if self.user is not None else [services.MINOR]
         if kinds == [services.MINOR]:
             # Nothing this person may log here (a draft, a Writer): the question is not asked,

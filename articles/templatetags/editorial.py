@@ -1,6 +1,7 @@
 from django import template
 from django.conf import settings
 
+from articles.dashboard import desk_for
 from articles.models import Article, Person
 from articles.roles import articles_visible_to
 
@@ -34,3 +35,12 @@ def licence_counts(context):
         "stale": due.filter(licence_verified_at__isnull=False).count(),
         "months": settings.INTIMACYHUB_LICENCE_VERIFY_MONTHS,
     }
+
+
+@register.inclusion_tag("admin/articles/dashboard.html", takes_context=True)
+def dashboard(context):
+    """Show the signed-in person's desk: their drafts, reviews, the week's schedule, what needs attention."""
+    user = context["request"].user
+    if not user.has_perm("articles.view_article"):
+        return {"panels": []}
+    return {"panels": desk_for(user)}

@@ -55,7 +55,7 @@ def sign_in(page, username):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(page.get_by_role("heading", name="IntimacyHub newsroom")).to_be_visible()
 
 
 def choose(page, row, text):
