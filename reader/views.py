@@ -20,6 +20,7 @@ from articles.roles import articles_visible_to
 from conditions.models import Condition
 from core.cacheable import PAGE_NUMBER
 from core.pagination import KeysetPaginationMixin, parse_page_number
+from images.models import SHOWN_FIELDS
 from reader import archive_anchors, selectors
 from reader.redirects import SlugRedirectMixin
 from reader.structured_data import article_json_ld, person_json_ld
@@ -181,7 +182,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         # them see (articles.roles); readers never.
         user = self.request.user
         base = articles_visible_to(user) if user.is_staff else self.readable_articles()
-        return base.select_related("author", "reviewed_by")
+        return base.select_related("author", "reviewed_by", "cover")
 
     def get_object(self, queryset=None):
         if queryset is None and not self.request.user.is_staff:
@@ -261,7 +262,9 @@ class PersonPageMixin(ArticleListMixin):
     """
 
     def get_person(self):
-        queryset = Person.objects.only(*PUBLIC_PERSON_FIELDS)
+        queryset = Person.objects.select_related("photo").only(
+            *PUBLIC_PERSON_FIELDS, *(f"photo__{name}" for name in SHOWN_FIELDS)
+        )
         self.person = get_object_or_404(queryset, slug=self.kwargs["slug"])
         return self.person
 

@@ -1,0 +1,100 @@
+"""Writes to the image library: every path (the admin, the demo, an import) goes through these.
+
+Files come in through the upload pipeline (core/uploads.py: decoded, bounded,
+re-encoded, metadata stripped) and are stored under random names through the
+storage API; renditions are made here, at save time (images/renditions.py).
+Storage is not transactional: a save that rolls back leaves its files behind
+(random names nothing points at); files are deleted only after a commit.
+"""
+
+import hashlib
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from PIL import Image as PillowImage
+
+from core.uploads import safe_reencode
+from images import renditions, signals
+from images.models import Image
+from pagecache import cache as pagecache
+
+# Fields whose change alters the markup of the pages that show the image.
+SHOWN_FIELDS = ("alt", "decorative", "caption", "credit")
+
+
+def _store_original(data):
+    fmt, encoded = safe_reencode(data)
+    with PillowImage.open(io.BytesIO(encoded)) as probe:
+        width, height = probe.size
+    name = default_storage.save(renditions.storage_name(renditions.EXTENSIONS[fmt]), ContentFile(encoded))
+    return {"format": fmt, "file": name, "width": width, "height": height}, encoded
+
+
+@transaction.atomic
+def image_create(*, data, slug, alt="", decorative=False, caption="", credit="", by=None):
+    """Store an uploaded image and its renditions; raise ValidationError when the file or the fields are wrong."""
+    image = Image(slug=slug, alt=alt, decorative=decorative, caption=caption, credit=credit, created_by=by)
+    # Check the fields before the file: a missing alt text costs no re-encoding.
+    image.full_clean(exclude=["file", "format", "width", "height", "sha256"])
+    stored, encoded = _store_original(data)
+    for field, value in stored.items():
+        setattr(image, field, value)
+    image.sha256 = hashlib.sha256(encoded).hexdigest()
+    image.save()
+    renditions.make_renditions(image, original=encoded)
+    return image
+
+
+@transaction.atomic
+def image_update(*, image, data=None, **fields):
+    """Change an image's fields (and its file, when `data` is given); re-render what shows it."""
+    for field, value in fields.items():
+        setattr(image, field, value)
+    image.full_clean(exclude=["file", "format", "width", "height", "sha256"])
+    replaced = None
+    encoded = None
+    if data is not None:
+        replaced = image.file.name
+        stored, encoded = _store_original(data)
+        for field, value in stored.items():
+            setattr(image, field, value)
+        image.sha256 = hashlib.sha256(encoded).hexdigest()
+    image.save()
+    if encoded is not None:
+        renditions.make_renditions(image, original=encoded)
+        transaction.on_commit(lambda: renditions.delete_files([replaced]))
+    image_shown_differently(image)
+    return image
+
+
+def image_shown_differently(image):
+    """Have every text and page that shows `image` follow its change, after the commit."""
+    signals.image_changed.send(sender=__name__, image=image)
+    with pagecache.after_commit() as after:
+        after.new_generation = True
+
+
+@transaction.atomic
+def image_delete(*, image):
+    """Delete an image and its files; refused (ValidationError naming the users) while anything uses it."""
+    used_by = signals.usages(image)
+    if used_by:
+        names = "; ".join(f"{kind} “{label}”" for kind, label in used_by)
+        raise ValidationError(f"The image “{image.slug}” is in use and cannot be deleted. Used by: {names}.")
+    names = [image.file.name, *(r.file.name for r in image.renditions.all())]
+    image.delete()
+    transaction.on_commit(lambda: renditions.delete_files(names))
+
+
+@transaction.atomic
+def rebuild_all():
+    """Make every image's renditions afresh (after the sizes changed); return how many images."""
+    count = 0
+    for image in Image.objects.order_by("pk").iterator():
+        renditions.make_renditions(image)
+        image_shown_differently(image)
+        count += 1
+    return count
