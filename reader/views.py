@@ -250,7 +250,8 @@ def never_cache_nor_index(response):
 
 
 # What a person's page shows of them: never the licence, whose number is staff data.
-PUBLIC_PERSON_FIELDS = ("id", "name", "slug", "credentials", "job_title", "bio_html", "bio", "links")
+PUBLIC_PERSON_FIELDS = ("id", "name", "slug", "credentials", "job_title", "bio_html", "bio", "links", "photo")
+PUBLIC_PERSON_FIELDS += tuple(f"photo__{name}" for name in SHOWN_FIELDS)
 REVIEWED_ON_PERSON_PAGE = 5
 
 
@@ -262,9 +263,7 @@ class PersonPageMixin(ArticleListMixin):
     """
 
     def get_person(self):
-        queryset = Person.objects.select_related("photo").only(
-            *PUBLIC_PERSON_FIELDS, *(f"photo__{name}" for name in SHOWN_FIELDS)
-        )
+        queryset = Person.objects.select_related("photo").only(*PUBLIC_PERSON_FIELDS)
         self.person = get_object_or_404(queryset, slug=self.kwargs["slug"])
         return self.person
 
