@@ -21,6 +21,7 @@ from articles.querysets import LISTING_FIELDS, ArticleQuerySet, review_interval 
 from conditions.models import SLUG_PATTERN, Condition
 from core.links import url
 from core.rendering import render_markdown
+from images.validation import validate_image_references
 
 WORDS_PER_MINUTE = 200
 # What an editor writes of an article (every editable field of Article), in
@@ -97,7 +98,8 @@ class Article(models.Model):
     )
     body = MarkdownxField(
         help_text="Markdown. Cite a source with [^key], matching a citation's key; "
-        "show a library image with ![alt](image:SLUG)."
+        "show a library image with ![alt](image:SLUG).",
+        validators=[validate_image_references],
     )
     body_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -279,7 +281,7 @@ class ArticleCondition(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="condition_links")
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="article_links")
     position = models.PositiveIntegerField(default=0)
-    note = MarkdownxField(blank=True)
+    note = MarkdownxField(blank=True, validators=[validate_image_references])
     note_html = models.TextField(blank=True, editable=False)
 
     class Meta:

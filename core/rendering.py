@@ -207,9 +207,14 @@ def image_slugs_in(text):
 class _ImageRefProcessor(InlineProcessor):
     """`![alt](image:SLUG)` becomes the library image's responsive markup (kept whole, sanitized later)."""
 
+    images = None  # {(slug, alt): html} resolved beforehand (render_batch), else ask the resolver
+
     def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown's API)
         alt, slug = m.group(1), m.group(2)
-        html = _image_resolver(slug, alt) if _image_resolver is not None else None
+        if self.images is not None:
+            html = self.images.get((slug, alt))
+        else:
+            html = _image_resolver(slug, alt) if _image_resolver is not None else None
         if html is None:
             # Unknown here (the forms and the import refuse unknown slugs): its words, not a broken image.
             return alt, m.start(0), m.end(0)
@@ -222,7 +227,7 @@ class _ImageRefProcessor(InlineProcessor):
 _instances = threading.local()
 
 
-def _markdown(numbers):
+def _markdown(numbers, images=None):
     """Return this thread's Markdown instance, reset; it numbers citations when `numbers` is not None."""
     name = "plain" if numbers is None else "cited"
     md = getattr(_instances, name, None)
@@ -238,18 +243,21 @@ def _markdown(numbers):
             md.inlinePatterns.register(_CitationRefProcessor(CITATION_REF_RE, md, {}), "citation_ref", 175)
         setattr(_instances, name, md)
     md.reset()
+    md.inlinePatterns["library_image"].images = images
     if numbers is not None:
         processor = md.inlinePatterns["citation_ref"]
         processor.numbers, processor.seen = numbers, {}
     return md
 
 
-def render_markdown(text, *, citation_keys=None):
+def render_markdown(text, *, citation_keys=None, images=None):
     """Render Markdown source to sanitized HTML.
 
     `citation_keys` lists the keys of the article's citations in order; each
     `[^key]` becomes a numbered superscript link to `#cite-N`, the N-th entry
-    of the references list.
+    of the references list. `images` maps `(slug, alt)` to the markup of each
+    `![alt](image:SLUG)` (resolve_images()); without it the registered
+    resolver is asked.
     """
     if not text:
         return ""
@@ -259,7 +267,7 @@ def render_markdown(text, *, citation_keys=None):
         for key in citation_keys:
             if key and key not in numbers:
                 numbers[key] = len(numbers) + 1
-    md = _markdown(numbers)
+    md = _markdown(numbers, images)
     try:
         html = md.convert(text)
     except BaseException:
@@ -278,16 +286,28 @@ class RenderError(Exception):
         self.index, self.message = index, message
 
 
-def render_batch(texts):
+def resolve_images(texts):
+    """Return {(slug, alt): markup} for the library images the texts reference (for render_batch's workers)."""
+    wanted = {(slug, alt) for text in texts for alt, slug in IMAGE_SLUG_RE.findall(text or "")}
+    if _image_resolver is None:
+        return {}
+    resolved = {key: _image_resolver(*key) for key in wanted}
+    return {key: html for key, html in resolved.items() if html is not None}
+
+
+def render_batch(texts, images=None):
     """Render `[(text, citation_keys), ...]` in order; bulk imports run this in worker processes.
 
     It imports nothing from Django, so a freshly spawned process can run it
-    without settings or a database connection.
+    without settings or a database connection: library images come resolved
+    in `images` (resolve_images(), in the parent).
     """
+    if images is None:
+        images = {}
     rendered = []
     for index, (text, citation_keys) in enumerate(texts):
         try:
-            rendered.append(render_markdown(text, citation_keys=citation_keys))
+            rendered.append(render_markdown(text, citation_keys=citation_keys, images=images))
         except Exception as exc:  # e.g. RecursionError on absurdly deep nesting
             raise RenderError(index, f"{type(exc).__name__}: {exc}") from None
     return rendered

@@ -21,50 +21,57 @@ from images import renditions, signals
 from images.models import Image
 from pagecache import cache as pagecache
 
-# Fields whose change alters the markup of the pages that show the image.
-SHOWN_FIELDS = ("alt", "decorative", "caption", "credit")
+
+class Original:
+    """An upload decoded and re-encoded by the pipeline, not stored yet: what a form checks before saving."""
+
+    def __init__(self, data):
+        self.format, self.encoded = safe_reencode(data)  # ValidationError when it is no usable image
+        with PillowImage.open(io.BytesIO(self.encoded)) as probe:
+            self.width, self.height = probe.size
+        self.sha256 = hashlib.sha256(self.encoded).hexdigest()
+
+    def store(self, image):
+        name = renditions.storage_name(renditions.EXTENSIONS[self.format])
+        image.file = default_storage.save(name, ContentFile(self.encoded))
+        image.format, image.width, image.height, image.sha256 = self.format, self.width, self.height, self.sha256
 
 
-def _store_original(data):
-    fmt, encoded = safe_reencode(data)
-    with PillowImage.open(io.BytesIO(encoded)) as probe:
-        width, height = probe.size
-    name = default_storage.save(renditions.storage_name(renditions.EXTENSIONS[fmt]), ContentFile(encoded))
-    return {"format": fmt, "file": name, "width": width, "height": height}, encoded
+FILE_FIELDS = ["file", "format", "width", "height", "sha256"]
 
 
 @transaction.atomic
-def image_create(*, data, slug, alt="", decorative=False, caption="", credit="", by=None):
-    """Store an uploaded image and its renditions; raise ValidationError when the file or the fields are wrong."""
+def image_create(*, data=None, original=None, slug, alt="", decorative=False, caption="", credit="", by=None):
+    """Store an image (uploaded `data`, or an `Original` already checked) and its renditions.
+
+    Raise ValidationError when the file or the fields are wrong.
+    """
     image = Image(slug=slug, alt=alt, decorative=decorative, caption=caption, credit=credit, created_by=by)
-    # Check the fields before the file: a missing alt text costs no re-encoding.
-    image.full_clean(exclude=["file", "format", "width", "height", "sha256"])
-    stored, encoded = _store_original(data)
-    for field, value in stored.items():
-        setattr(image, field, value)
-    image.sha256 = hashlib.sha256(encoded).hexdigest()
+    # The fields first: a missing alt text costs no re-encoding.
+    image.full_clean(exclude=FILE_FIELDS)
+    original = original or Original(data)
+    original.store(image)
     image.save()
-    renditions.make_renditions(image, original=encoded)
+    renditions.make_renditions(image, original=original.encoded)
     return image
 
 
 @transaction.atomic
-def image_update(*, image, data=None, **fields):
-    """Change an image's fields (and its file, when `data` is given); re-render what shows it."""
+def image_update(*, image, data=None, original=None, **fields):
+    """Change an image's fields (and its file, when `data` or `original` is given); re-render what shows it."""
+    if "slug" in fields and fields["slug"] != image.slug and signals.usages(image):
+        raise ValidationError({"slug": "The image is in use: texts name it by this slug, so it cannot change."})
     for field, value in fields.items():
         setattr(image, field, value)
-    image.full_clean(exclude=["file", "format", "width", "height", "sha256"])
-    replaced = None
-    encoded = None
+    image.full_clean(exclude=FILE_FIELDS)
     if data is not None:
-        replaced = image.file.name
-        stored, encoded = _store_original(data)
-        for field, value in stored.items():
-            setattr(image, field, value)
-        image.sha256 = hashlib.sha256(encoded).hexdigest()
+        original = Original(data)
+    replaced = image.file.name if original is not None else None
+    if original is not None:
+        original.store(image)
     image.save()
-    if encoded is not None:
-        renditions.make_renditions(image, original=encoded)
+    if original is not None:
+        renditions.make_renditions(image, original=original.encoded)
         transaction.on_commit(lambda: renditions.delete_files([replaced]))
     image_shown_differently(image)
     return image

@@ -43,12 +43,12 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["author", "reviewed_by"]
+    autocomplete_fields = ["author", "reviewed_by", "cover"]
     inlines = [ArticleConditionInline, CitationInline, ArticleQuoteInline, ArticleTagInline, RelatedArticleInline]
     actions = ["publish_now", "unpublish", "send_to_review"]
     history_latest_first = True
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "expected_version"]}),
+        (None, {"fields": ["title", "slug", "summary", "cover", "body", "expected_version"]}),
         ("Publishing", {"fields": ["status", "published_at", "updated_at", "author", "content_notes", "disclosure"]}),
         ("Clinical review", {"fields": ["reviewed_by", "reviewed_at", "review_due"]}),
         # Asked on every save of a published article by whoever may log one (services.kinds_for).
