@@ -56,6 +56,11 @@ _AUTHOR_FIELDS = ["id", "name", "slug"]
 AUTHOR_AND_COVER = [*(f"author__{name}" for name in _AUTHOR_FIELDS), *(f"cover__{name}" for name in SHOWN_FIELDS)]
 # The reviewer's part of the byline ("Clinically reviewed by NAME, CREDENTIALS").
 _REVIEWER_FIELDS = ["id", "name", "slug", "credentials"]
+# What a person's page shows of them: never the licence, whose number is staff data.
+PUBLIC_PERSON_FIELDS = (
+    "id", "name", "slug", "credentials", "job_title", "bio_html", "bio", "links", "photo",
+    *(f"photo__{name}" for name in SHOWN_FIELDS),
+)  # fmt: skip
 _NEIGHBOUR_FIELDS = ["id", "slug", "title", "summary", "published_at"]
 
 

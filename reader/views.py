@@ -20,10 +20,9 @@ from articles.roles import articles_visible_to
 from conditions.models import Condition
 from core.cacheable import PAGE_NUMBER
 from core.pagination import KeysetPaginationMixin, parse_page_number
-from images.models import SHOWN_FIELDS
 from reader import archive_anchors, selectors
 from reader.redirects import SlugRedirectMixin
-from reader.structured_data import article_json_ld, person_json_ld
+from reader.structured_data import article_json_ld, person_json_ld, social_image
 
 ARCHIVE_PAGE_SIZE = 12
 # Condition and author slugs are ASCII, tag slugs may be in any script.
@@ -221,6 +220,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
             page_description=article.summary or article.title,
             canonical_url=canonical_url,
             og_type="article",
+            social_image=(card := social_image(article, self.request)),
             json_ld=article_json_ld(
                 article,
                 url=canonical_url,
@@ -228,6 +228,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
                 citations=citations,
                 condition_links=condition_links,
                 corrections=corrections,
+                image=card,
             ),
         )
         return context
@@ -249,9 +250,6 @@ def never_cache_nor_index(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
 
 
-# What a person's page shows of them: never the licence, whose number is staff data.
-PUBLIC_PERSON_FIELDS = ("id", "name", "slug", "credentials", "job_title", "bio_html", "bio", "links", "photo")
-PUBLIC_PERSON_FIELDS += tuple(f"photo__{name}" for name in SHOWN_FIELDS)
 REVIEWED_ON_PERSON_PAGE = 5
 
 
@@ -263,7 +261,7 @@ class PersonPageMixin(ArticleListMixin):
     """
 
     def get_person(self):
-        queryset = Person.objects.select_related("photo").only(*PUBLIC_PERSON_FIELDS)
+        queryset = Person.objects.select_related("photo").only(*selectors.PUBLIC_PERSON_FIELDS)
         self.person = get_object_or_404(queryset, slug=self.kwargs["slug"])
         return self.person
 

@@ -192,7 +192,7 @@ def test_article_page_has_canonical_opengraph_twitter_and_article_json_ld(client
     assert f'<meta property="og:url" content="{url}">' in html
     assert '<meta property="og:type" content="article">' in html
     assert '<meta property="og:title" content="On trust">' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html  # with the site's card (issue 16)
     data = json_ld_of(html)
     assert data["@type"] == "Article"
     assert data["headline"] == "On trust"
