@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
+from checks.engine import Document, run_checks
 from images import services, signals
 from images.models import Image
 
@@ -38,6 +39,19 @@ class ImageForm(forms.ModelForm):
             raise ValidationError(f"The file is larger than {max_size / 1_048_576:.0f} MB.")
         self.original = services.Original(upload.read())
         return upload
+
+    def clean(self):
+        # The alt text is a text an editor writes: the editorial checks read it (issue 15).
+        cleaned = super().clean()
+        alt = (cleaned.get("alt") or "").strip()
+        self.findings = []
+        if alt and not cleaned.get("decorative"):
+            slug = cleaned.get("slug") or self.instance.slug or "new"
+            self.findings = run_checks(Document(fields={f"alt:{slug}": alt}))
+            for finding in self.findings:
+                if finding.severity == "block":
+                    self.add_error("alt", f"“{finding.text}”: {finding.message}")
+        return cleaned
 
 
 @admin.register(Image)
@@ -84,6 +98,8 @@ class ImageAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{} “{}”</li>", found))
 
     def save_model(self, request, obj, form, change):
+        for finding in form.findings:
+            self.message_user(request, f"Alt text: “{finding.text}”: {finding.message}", messages.WARNING)
         fields = {name: form.cleaned_data[name] for name in ["alt", "decorative", "caption", "credit"]}
         if change:
             services.image_update(image=obj, original=form.original, **fields)

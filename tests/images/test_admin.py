@@ -93,3 +93,23 @@ def test_an_unused_image_is_deleted_with_its_files(editor_client, django_capture
         response = editor_client.post(reverse("admin:images_image_delete", args=[image.pk]), {"post": "yes"})
     assert response.status_code == 302 and not Image.objects.exists()
     assert not any(default_storage.exists(name) for name in names)
+
+
+def test_the_editorial_checks_read_the_alt_text_where_the_image_is_saved(writer_client):
+    response = writer_client.post(ADD, _upload(slug="tea", alt="Image of two mugs of tea"), follow=True)
+    assert Image.objects.filter(slug="tea").exists()
+    warnings = [str(m) for m in response.context["messages"]]
+    assert any("Image of" in m and "Screen readers already say" in m for m in warnings)
+
+
+def test_the_article_checks_read_the_alt_text_of_its_cover_and_referenced_images():
+    from articles.editorial_checks import document_for_article
+    from checks.engine import run_checks
+
+    cover = make_image(slug="cover", alt="IMG_2041.JPG")
+    make_image(slug="inline", alt="A path through woods")
+    article = ArticleFactory(cover=cover, body="Walk. ![](image:inline)")
+    document = document_for_article(article)
+    assert document.images == {"cover": "IMG_2041.JPG", "inline": "A path through woods"}
+    found = [(f.rule, f.field) for f in run_checks(document) if f.rule == "accessibility/image-alt"]
+    assert found == [("accessibility/image-alt", "alt:cover")]
