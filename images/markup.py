@@ -5,11 +5,11 @@ The macro reads `Image.picture` (images/pictures.py), built from the image's row
 here opens a file or calls Pillow, so a reader's request never does.
 """
 
-from django.core.files.storage import default_storage
 from django.template import engines
 from markupsafe import Markup
 
 from images.models import Image
+from images.pictures import url
 
 MACROS = "includes/picture.html"
 # Texts (bodies, notes) sit in the reading column: at most about 40em wide.
@@ -21,7 +21,7 @@ def card(image):
     found = image.picture.card if image is not None else None
     if not found:
         return None
-    return {"url": default_storage.url(found["name"]), "width": found["width"], "height": found["height"]}
+    return {"url": url(found["name"]), "width": found["width"], "height": found["height"]}
 
 
 def _macro(name):
