@@ -5,20 +5,23 @@ the services (the publish gate) and the admin (the Checks panel).
 
 Fields, in the order findings are listed: "title", "summary", "body",
 "note:<condition slug>" for each condition note, "quote:<n>" for the n-th
-featured quote (from 1), and "alt:<image slug>" for library images once
-articles have them (none today). Citations and content notes come along, so
-the content-note, sources and citation-quote rules can read them.
+featured quote (from 1), and "alt:<image slug>" for the library images it
+shows (its cover, and those its body and notes reference). Citations and
+content notes come along, so the content-note, sources and citation-quote
+rules can read them.
 """
 
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from articles.check_overrides import cover_digest, covered_text
 from articles.models import Article, ArticleCondition, ArticleQuote, Quote
 from checks.engine import SEVERITY_ORDER, Citation, Document, run_checks
 from conditions.models import Condition
+from core.rendering import image_slugs_in
+from images.models import Image
 
 PREFETCH = (
     "citations",
@@ -35,11 +38,25 @@ def document_for_article(article):
             fields[f"note:{link.condition.slug}"] = link.note
     for number, link in enumerate(article.quote_links.all(), start=1):
         fields[f"quote:{number}"] = link.quote.text
+    images = _images_shown(article, fields)
+    for slug, alt in images.items():
+        if alt:
+            fields[f"alt:{slug}"] = alt
     return Document(
+        images=images,
         fields=fields,
         content_notes=tuple(note for note in article.content_notes or () if isinstance(note, str)),
         citations=tuple(Citation(key=c.key, url=c.url, excerpt=c.excerpt) for c in article.citations.all()),
     )
+
+
+def _images_shown(article, fields):
+    """Map the slug of each library image the article shows to its own alt text ("" when decorative)."""
+    slugs = image_slugs_in("\n".join(text for name, text in fields.items() if name == "body" or name[:5] == "note:"))
+    if not slugs and article.cover_id is None:
+        return {}
+    shown = Image.objects.filter(Q(slug__in=slugs) | Q(pk=article.cover_id)).order_by("slug")
+    return {image.slug: image.text_alternative for image in shown.only("slug", "alt", "decorative")}
 
 
 def articles_to_check(*, slugs=(), status=None):

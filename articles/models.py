@@ -21,13 +21,14 @@ from articles.querysets import LISTING_FIELDS, ArticleQuerySet, review_interval 
 from conditions.models import SLUG_PATTERN, Condition
 from core.links import url
 from core.rendering import render_markdown
+from images.validation import validate_image_references
 
 WORDS_PER_MINUTE = 200
 # What an editor writes of an article (every editable field of Article), in
 # the order the form shows it: the admin form, the role checks, the history's
 # "what changed" and the import all take it from here.
 EDITORIAL_FIELDS = (
-    "title", "slug", "summary", "body", "status", "published_at", "author",
+    "title", "slug", "summary", "cover", "body", "status", "published_at", "author",
     "reviewed_by", "reviewed_at", "content_notes",
     "disclosure",
 )  # fmt: skip
@@ -87,7 +88,19 @@ class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="Plain-text standfirst for lists, feeds and search engines.")
-    body = MarkdownxField(help_text="Markdown. Cite a source with [^key], matching a citation's key.")
+    cover = models.ForeignKey(
+        "images.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="covered_articles",
+        help_text="The lead image, from the image library: on the page, in lists and in link previews.",
+    )
+    body = MarkdownxField(
+        help_text="Markdown. Cite a source with [^key], matching a citation's key; "
+        "show a library image with ![alt](image:SLUG).",
+        validators=[validate_image_references],
+    )
     body_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -268,7 +281,7 @@ class ArticleCondition(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="condition_links")
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="article_links")
     position = models.PositiveIntegerField(default=0)
-    note = MarkdownxField(blank=True)
+    note = MarkdownxField(blank=True, validators=[validate_image_references])
     note_html = models.TextField(blank=True, editable=False)
 
     class Meta:

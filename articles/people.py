@@ -75,6 +75,14 @@ class Person(models.Model):
     job_title = models.CharField(max_length=200, blank=True, help_text="e.g. “Clinical psychologist”.")
     bio = MarkdownxField(blank=True, help_text="Markdown, shown on the person's page.")
     bio_html = models.TextField(blank=True, editable=False)
+    photo = models.ForeignKey(
+        "images.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+        help_text="From the image library; shown on the person's page.",
+    )
     # No photo until the site has an image library (issue 16): a `photo`
     # foreign key to an image goes here, and into the person page and JSON-LD.
     links = models.JSONField(

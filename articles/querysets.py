@@ -12,7 +12,12 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-LISTING_FIELDS = ("slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug")
+from images.models import SHOWN_FIELDS
+
+LISTING_FIELDS = (
+    "slug", "title", "summary", "published_at", "updated_at", "author__name", "author__slug",
+    *(f"cover__{name}" for name in SHOWN_FIELDS),
+)  # fmt: skip
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -45,8 +50,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=self.model.Status.PUBLISHED, published_at__lte=Now())
 
     def for_listing(self):
-        """Load what an article card shows (title, summary, dates, author), not the bodies."""
-        return self.select_related("author").only(*LISTING_FIELDS)
+        """Load what an article card shows (title, summary, dates, author, cover), not the bodies."""
+        return self.select_related("author", "cover").only(*LISTING_FIELDS)
 
     def next_review_lapse_at(self, using=None):
         """Return when the next current clinical review lapses, or None (the page cache asks, like publications).

@@ -30,7 +30,7 @@ from pagecache.cache import content_changed
 
 # Only content: data derived from it and rebuilt by each new generation (the
 # reader's archive anchors) lives in other apps, or a receiver would loop.
-CONTENT_APPS = ("conditions", "articles")
+CONTENT_APPS = ("conditions", "articles", "images")
 
 
 def connect():

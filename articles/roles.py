@@ -23,6 +23,7 @@ _ARTICLE_MODELS = ["article", "person", "tag", "quote", "citation", "articleslug
 _VIEW_ALL = [f"articles.view_{m}" for m in [*_ARTICLE_MODELS, "correction"]] + [
     "conditions.view_condition",
     "pages.view_page",
+    "images.view_image",
 ]
 
 ROLES = {
@@ -32,6 +33,8 @@ ROLES = {
         "articles.change_article",
         "articles.add_tag",
         "articles.add_quote",
+        # Writers bring images to the library; changing or deleting one changes every page that shows it.
+        "images.add_image",
     ],
     EDITOR: _VIEW_ALL
     + [f"articles.{action}_{m}" for m in _ARTICLE_MODELS for action in ("add", "change", "delete")]
@@ -39,6 +42,9 @@ ROLES = {
         "articles.publish_article",
         "articles.edit_others_article",
         "articles.review_article",
+        "images.add_image",
+        "images.change_image",
+        "images.delete_image",
         "conditions.add_condition",
         "conditions.change_condition",
         "conditions.delete_condition",

@@ -24,7 +24,11 @@ from checks.documents import Citation, Document, Finding  # noqa: F401 (the engi
 
 SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
 MARKDOWN_FIELDS = ("body", "note")
-_IMAGE_FILE_RE = re.compile(r"\S+\.(?:png|jpe?g|gif|webp|svg|avif)", re.IGNORECASE)
+_IMAGE_FILE_RE = re.compile(r"\S+\.(?:png|jpe?g|gif|webp|svg|avif|heic)", re.IGNORECASE)
+# "Image of ...": a screen reader has already said it is an image.
+_SAYS_IMAGE_OF_RE = re.compile(
+    r"(?:an?\s+|the\s+)?(?:image|picture|photo(?:graph)?|graphic|screenshot)\s+(?:of|showing)\b", re.IGNORECASE
+)
 # A word's first three characters: the key of CompiledRules.by_prefix.
 # (A lookahead: the three characters may run into the next word, "a p" of "a psycho".)
 _WORD_START_RE = re.compile(r"\b(?=(\w.{0,2}))", re.DOTALL)
@@ -226,7 +230,18 @@ def _long_paragraphs(rule, item):
     ]
 
 
+def _says_nothing(rule, alt):
+    return alt.casefold() in rule.phrases or _IMAGE_FILE_RE.fullmatch(alt) or _SAYS_IMAGE_OF_RE.match(alt)
+
+
 def _image_alt(rule, item, document):
+    if item.name.partition(":")[0] == "alt":
+        # A library image's own alt text (decorative images have none to check).
+        alt = item.source.strip()
+        if alt and _says_nothing(rule, alt):
+            start = item.source.index(alt)
+            return [_finding(rule, item, start, start + len(alt))]
+        return []
     found = []
     for image in item.parsed.images:
         alt = item.source[image.alt_start : image.alt_end].strip()
@@ -234,7 +249,7 @@ def _image_alt(rule, item, document):
             own = document.images.get(image.src[len("image:") :])
             if own is not None:
                 continue  # an empty alt takes the library image's own (or "" for a decorative one)
-        if not alt or alt.casefold() in rule.phrases or _IMAGE_FILE_RE.fullmatch(alt):
+        if not alt or _says_nothing(rule, alt):
             found.append(_finding(rule, item, image.start, image.end))
     return found
 

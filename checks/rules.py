@@ -71,7 +71,7 @@ DEFAULT_FIELDS = {
     "reading-grade": ("body",),
     "long-sentence": ("body",),
     "long-paragraph": ("body",),
-    "image-alt": ("body", "note"),
+    "image-alt": ("body", "note", "alt"),
     "link-text": ("body", "note"),
     "heading-levels": ("body",),
     "table-header": ("body", "note"),

@@ -3,6 +3,7 @@ from markdownx.models import MarkdownxField
 
 from core.links import url
 from core.rendering import render_markdown
+from images.validation import validate_image_references
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -18,7 +19,7 @@ class Condition(models.Model):
         help_text="Other names readers type, e.g. PTSD. Search treats them as synonyms.",
     )
     summary = models.TextField(blank=True, help_text="One paragraph, plain text.")
-    body = MarkdownxField(blank=True)
+    body = MarkdownxField(blank=True, validators=[validate_image_references])
     body_html = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)

@@ -104,18 +104,7 @@ class SafeImageForm(forms.Form):
             raise forms.ValidationError(
                 f"The image is {upload.size / 1_048_576:.1f} MB; at most {max_size / 1_048_576:.0f} MB is allowed."
             )
-        data = upload.read()
-        try:
-            self.image_format, self.encoded = reencode(data)
-        except forms.ValidationError:
-            raise
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise forms.ValidationError(UNSUPPORTED) from exc
-        except Exception as exc:
-            # Pillow parses an untrusted file here; whatever it raises (OSError,
-            # SyntaxError, struct.error, ...) the answer is a refusal, never a 500.
-            log.info("Refused an image upload that Pillow could not read or write: %r", exc)
-            raise forms.ValidationError(DAMAGED) from exc
+        self.image_format, self.encoded = safe_reencode(upload.read())
         return upload
 
     def save(self, commit=True):
@@ -123,6 +112,21 @@ class SafeImageForm(forms.Form):
         name = str(PurePosixPath(settings.MARKDOWNX_MEDIA_PATH) / f"{secrets.token_hex(16)}.{extension}")
         name = default_storage.save(name, ContentFile(self.encoded))
         return default_storage.url(name)
+
+
+def safe_reencode(data):
+    """Return (format, bytes) as `reencode` does; anything wrong with the file is a ValidationError saying what."""
+    try:
+        return reencode(data)
+    except forms.ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise forms.ValidationError(UNSUPPORTED) from exc
+    except Exception as exc:
+        # Pillow parses an untrusted file here; whatever it raises (OSError,
+        # SyntaxError, struct.error, ...) the answer is a refusal, never a 500.
+        log.info("Refused an image upload that Pillow could not read or write: %r", exc)
+        raise forms.ValidationError(DAMAGED) from exc
 
 
 def reencode(data):

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "markdownx",
     "axes",
     "reversion",
+    "images",
     "conditions",
     "articles",
     "search",

@@ -37,7 +37,7 @@ from core.compiled import CompiledQuery
 from core.pagination import older_than
 from pagecache.models import ContentGeneration
 from reader.models import ArchiveAnchor
-from reader.selectors import CARD_FIELDS, article_with_author
+from reader.selectors import AUTHOR_AND_COVER, CARD_FIELDS, article_with_author
 
 ANCHOR_EVERY = 24
 
@@ -100,7 +100,7 @@ def _rows_from(skip, limit):
                 Article.objects.published_or_scheduled()
                 .filter(older_than(when, pk, inclusive=True))
                 .order_by("-published_at", "-id")
-                .values_list(*CARD_FIELDS, "author__id", "author__name", "author__slug", visible)[skip : skip + limit]
+                .values_list(*CARD_FIELDS, *AUTHOR_AND_COVER, visible)[skip : skip + limit]
             )
 
         query = _ROWS[(skip, limit)] = CompiledQuery(build, (int,))

@@ -23,7 +23,7 @@ class SharePreviewView(ArticleDetailView):
 
     def get_queryset(self):
         # The link, not the visitor's role, is what grants access here.
-        return self.readable_articles().select_related("author", "reviewed_by")
+        return self.readable_articles().select_related("author", "reviewed_by", "cover")
 
     def get(self, request, *args, **kwargs):
         self.article_id = article_id_for(kwargs["token"])

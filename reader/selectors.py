@@ -42,6 +42,7 @@ from conditions.models import Condition
 from core.compiled import CompiledQuery
 from core.pagination import newer_than, older_than
 from core.sql import sliced_for_union
+from images.models import SHOWN_FIELDS, Image
 
 RECENT_ARTICLES = 5
 RELATED_ARTICLES = 4
@@ -51,8 +52,15 @@ RELATED_SLOTS = RELATED_CANDIDATES
 
 _ARTICLE_FIELDS = [f.attname for f in Article._meta.concrete_fields]
 _AUTHOR_FIELDS = ["id", "name", "slug"]
+# After an article's own fields, every article row carries its author and its cover (a join, no more queries).
+AUTHOR_AND_COVER = [*(f"author__{name}" for name in _AUTHOR_FIELDS), *(f"cover__{name}" for name in SHOWN_FIELDS)]
 # The reviewer's part of the byline ("Clinically reviewed by NAME, CREDENTIALS").
 _REVIEWER_FIELDS = ["id", "name", "slug", "credentials"]
+# What a person's page shows of them: never the licence, whose number is staff data.
+PUBLIC_PERSON_FIELDS = (
+    "id", "name", "slug", "credentials", "job_title", "bio_html", "bio", "links", "photo",
+    *(f"photo__{name}" for name in SHOWN_FIELDS),
+)  # fmt: skip
 _NEIGHBOUR_FIELDS = ["id", "slug", "title", "summary", "published_at"]
 
 
@@ -63,9 +71,7 @@ def _article_by_slug(slug):
         .values_list(
             *_ARTICLE_FIELDS,
             *(f"reviewed_by__{name}" for name in _REVIEWER_FIELDS),
-            "author__id",
-            "author__name",
-            "author__slug",
+            *AUTHOR_AND_COVER,
         )
     )
 
@@ -150,11 +156,14 @@ def published_article(slug, *, using=DEFAULT_DB_ALIAS):
 
 
 def article_with_author(fields, row, using):
-    """An Article from `row`: its `fields`, then the author's id, name and slug."""
+    """An Article from `row`: its `fields`, then its author and cover (AUTHOR_AND_COVER)."""
     article = Article.from_db(using, fields, row[: len(fields)])
-    author_row = row[len(fields) :]
+    author_row = row[len(fields) : len(fields) + len(_AUTHOR_FIELDS)]
     author = Person.from_db(using, _AUTHOR_FIELDS, author_row) if author_row[0] is not None else None
     Article.author.field.set_cached_value(article, author)
+    cover_row = row[len(fields) + len(_AUTHOR_FIELDS) :]
+    cover = Image.from_db(using, SHOWN_FIELDS, cover_row) if cover_row[0] is not None else None
+    Article.cover.field.set_cached_value(article, cover)
     return article
 
 
@@ -220,9 +229,7 @@ HOME_ARTICLES = 6
 CARD_FIELDS = ["id", "slug", "title", "summary", "published_at", "updated_at"]
 
 _HOME_ARTICLES = CompiledQuery(
-    lambda: Article.objects.published().values_list(*CARD_FIELDS, "author__id", "author__name", "author__slug")[
-        :HOME_ARTICLES
-    ],
+    lambda: Article.objects.published().values_list(*CARD_FIELDS, *AUTHOR_AND_COVER)[:HOME_ARTICLES],
     (),
 )
 _CONDITIONS_INDEX = CompiledQuery(lambda: Condition.objects.values_list("id", "slug", "name", "summary"), ())

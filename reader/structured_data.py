@@ -6,6 +6,8 @@ from html import unescape
 
 from django.utils.html import strip_tags
 
+from images.markup import card
+
 
 def _person(name, url=None):
     person = {"@type": "Person", "name": name}
@@ -42,13 +44,21 @@ def _citation(citation):
     return work
 
 
-def article_json_ld(article, *, url, request, citations, condition_links, corrections=()):
+def social_image(article, request):
+    """Return the article's link-preview card ({url, width, height, alt}, absolute URL) from its cover, or None."""
+    found = card(article.cover) if article.cover_id else None
+    if found is None:
+        return None
+    return {**found, "url": request.build_absolute_uri(found["url"]), "alt": article.cover.text_alternative}
+
+
+def article_json_ld(article, *, url, request, citations, condition_links, corrections=(), image=None):
     """Return the JSON-LD for an article page: an Article, inside a
     MedicalWebPage with lastReviewed when clinically reviewed, and reviewedBy
     only while that review is current (Article.review_current()).
 
     `citations`, `condition_links` and `corrections` (its log, newest first)
-    are the article's, already loaded.
+    are the article's, already loaded; `image` its social card (social_image()).
     """
     data = {
         "@type": "Article",
@@ -60,6 +70,13 @@ def article_json_ld(article, *, url, request, citations, condition_links, correc
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat()
         data["dateModified"] = (article.updated_at or article.published_at).isoformat()
+    if image:
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": image["url"],
+            "width": image["width"],
+            "height": image["height"],
+        }
     if article.author:
         data["author"] = _person(article.author.name, request.build_absolute_uri(article.author.get_absolute_url()))
     citations = [_citation(c) for c in citations]

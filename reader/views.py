@@ -22,7 +22,7 @@ from core.cacheable import PAGE_NUMBER
 from core.pagination import KeysetPaginationMixin, parse_page_number
 from reader import archive_anchors, selectors
 from reader.redirects import SlugRedirectMixin
-from reader.structured_data import article_json_ld, person_json_ld
+from reader.structured_data import article_json_ld, person_json_ld, social_image
 
 ARCHIVE_PAGE_SIZE = 12
 # Condition and author slugs are ASCII, tag slugs may be in any script.
@@ -181,7 +181,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
         # them see (articles.roles); readers never.
         user = self.request.user
         base = articles_visible_to(user) if user.is_staff else self.readable_articles()
-        return base.select_related("author", "reviewed_by")
+        return base.select_related("author", "reviewed_by", "cover")
 
     def get_object(self, queryset=None):
         if queryset is None and not self.request.user.is_staff:
@@ -220,6 +220,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
             page_description=article.summary or article.title,
             canonical_url=canonical_url,
             og_type="article",
+            social_image=(card := social_image(article, self.request)),
             json_ld=article_json_ld(
                 article,
                 url=canonical_url,
@@ -227,6 +228,7 @@ class ArticleDetailView(SlugRedirectMixin, PublishedArticlesMixin, DetailView):
                 citations=citations,
                 condition_links=condition_links,
                 corrections=corrections,
+                image=card,
             ),
         )
         return context
@@ -248,8 +250,6 @@ def never_cache_nor_index(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
 
 
-# What a person's page shows of them: never the licence, whose number is staff data.
-PUBLIC_PERSON_FIELDS = ("id", "name", "slug", "credentials", "job_title", "bio_html", "bio", "links")
 REVIEWED_ON_PERSON_PAGE = 5
 
 
@@ -261,7 +261,7 @@ class PersonPageMixin(ArticleListMixin):
     """
 
     def get_person(self):
-        queryset = Person.objects.only(*PUBLIC_PERSON_FIELDS)
+        queryset = Person.objects.select_related("photo").only(*selectors.PUBLIC_PERSON_FIELDS)
         self.person = get_object_or_404(queryset, slug=self.kwargs["slug"])
         return self.person
 

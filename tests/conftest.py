@@ -26,6 +26,12 @@ def _postgres_only(request):
             pytest.fail("this test needs PostgreSQL; run it through `make test-postgres`")
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    # Stored images (the library, uploads) never land in the project's media folder.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture(scope="session")
 def corpus_1000(tmp_path_factory):
     """A deterministic 1,000-article content file from the benchmark generator."""

@@ -1,7 +1,11 @@
 import datetime as dt
+import io
+import itertools
 
 import factory
 from django.utils import timezone
+from PIL import Image as PillowImage
+from PIL import ImageDraw
 
 from articles.models import (
     Article,
@@ -163,3 +167,25 @@ class CorrectionFactory(factory.django.DjangoModelFactory):
     article = factory.SubFactory(ArticleFactory)
     kind = Correction.Kind.CORRECTION
     note = factory.Sequence(lambda n: f"Corrected detail {n}.")
+
+
+_image_numbers = itertools.count(1)
+
+
+def photo_bytes(size=(1600, 1000), fmt="JPEG", **options):
+    """A photo-like picture (a gradient with shapes), deterministic: encoders treat it as they treat a photo."""
+    width, height = size
+    picture = PillowImage.linear_gradient("L").resize(size).convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((width // 4, height // 4, width * 3 // 4, height * 3 // 4), fill=(190, 90, 60))
+    out = io.BytesIO()
+    picture.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def make_image(*, slug=None, size=(1600, 1000), fmt="JPEG", alt="A lake at dawn", **fields):
+    """An image in the library, stored and with its renditions, through the service every path uses."""
+    from images import services
+
+    slug = slug or f"image-{next(_image_numbers)}"
+    return services.image_create(data=photo_bytes(size, fmt), slug=slug, alt=alt, **fields)

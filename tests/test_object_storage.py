@@ -160,3 +160,35 @@ def test_without_media_storage_url_uploads_stay_on_the_local_disk():
 def test_a_malformed_media_storage_url_stops_the_site(url):
     result = _settings_of("print(s.STORAGES)", MEDIA_STORAGE_URL=url)
     assert result.returncode != 0 and "MEDIA_STORAGE_URL" in result.stderr
+
+
+def test_library_images_and_their_renditions_live_in_the_bucket(
+    bucket, s3_endpoint, client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from articles.models import Article
+    from core.rendering import render_markdown
+    from tests.factories import ArticleFactory, make_image
+
+    settings.MEDIA_ROOT = tmp_path  # nothing may land on the local disk
+    settings.MEDIA_ORIGIN = s3_endpoint  # what MEDIA_STORAGE_URL's public origin would be
+    image = make_image(slug="lake", size=(1000, 600))
+    keys = {item["Key"] for item in bucket.list_objects_v2(Bucket="media")["Contents"]}
+    stored = {f"site/{image.file.name}", *(f"site/{r.file.name}" for r in image.renditions.all())}
+    assert keys == stored and len(keys) == 1 + 3 * 2 + 1  # the original; 480, 960 and its own 1000 twice; the card
+    card = image.renditions.get(kind="card")
+    with urllib.request.urlopen(f"{s3_endpoint}/media/site/{card.file.name}", timeout=10) as served:
+        with Image.open(io.BytesIO(served.read())) as picture:
+            assert picture.size == (1200, 630)
+    article = ArticleFactory(cover=image, body="![](image:lake)")
+    article.body_html = render_markdown(article.body)
+    Article.objects.filter(pk=article.pk).update(body_html=article.body_html)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert f'srcset="{s3_endpoint}/media/site/images/' in html
+    assert html.count("<picture>") == 2  # the cover, and the body's reference kept by the sanitizer
+    assert not any(tmp_path.rglob("*"))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rebuild_renditions", stdout=io.StringIO())
+    after = {item["Key"] for item in bucket.list_objects_v2(Bucket="media")["Contents"]}
+    assert f"site/{image.file.name}" in after and len(after) == len(keys)

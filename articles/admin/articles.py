@@ -43,13 +43,13 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["author", "reviewed_by"]
+    autocomplete_fields = ["author", "reviewed_by", "cover"]
     inlines = [ArticleConditionInline, CitationInline, ArticleQuoteInline, ArticleTagInline, RelatedArticleInline]
     actions = ["publish_now", "unpublish", "send_to_review"]
     history_latest_first = True
     fieldsets = [
         # The writing first; what the article is published as, and its parts (the inlines), below.
-        ("Writing", {"fields": ["title", "summary", "body", "expected_version"]}),
+        ("Writing", {"fields": ["title", "summary", "cover", "body", "expected_version"]}),
         (
             "Publishing",
             {"fields": ["slug", "status", "published_at", "updated_at", "author", "content_notes", "disclosure"]},

@@ -201,6 +201,6 @@ class PersonAdminForm(UnixNewlinesForm, forms.ModelForm):
     class Meta:
         model = Person
         fields = [
-            "name", "slug", "credentials", "job_title", "bio", "links",
+            "name", "slug", "credentials", "job_title", "photo", "bio", "links",
             "is_reviewer", "licence_type", "licence_jurisdiction", "licence_number", "licence_verified_at",
         ]  # fmt: skip

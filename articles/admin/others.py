@@ -51,8 +51,9 @@ class PersonAdmin(admin.ModelAdmin):
     list_filter = ["is_reviewer", LicenceVerificationFilter]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["photo"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "credentials", "job_title", "bio", "links"]}),
+        (None, {"fields": ["name", "slug", "credentials", "job_title", "photo", "bio", "links"]}),
         (
             "Clinical review",
             {

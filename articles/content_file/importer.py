@@ -42,8 +42,10 @@ from conditions.models import Condition
 
 # What an editor writes of an article, stored as the record says under the
 # same name; the slug is what matched the record to its row, and the author
-# and reviewer are people, looked up by name.
-COPIED_FIELDS = [name for name in EDITORIAL_FIELDS if name not in ("slug", "author", "reviewed_by")]
+# and reviewer are people, looked up by name. The cover names an image by its
+# slug: the content file's image records bring it (issue 16), until then an
+# import leaves an article's cover as it is.
+COPIED_FIELDS = [name for name in EDITORIAL_FIELDS if name not in ("slug", "author", "reviewed_by", "cover")]
 
 
 def import_content(stream, *, dry_run=False, workers=None):

@@ -7,6 +7,7 @@ from articles.content_file.schema import BATCH, Problem
 from articles.models import Article, ArticleSlugRedirect
 from articles.services import describe_address_owner
 from conditions.models import Condition
+from images.validation import unknown_image_slugs
 
 
 def check_references(conditions, articles):
@@ -41,6 +42,7 @@ def check_references(conditions, articles):
                 )
             quote_sources.setdefault(identity, (line, quote["source"]))
     problems.extend(_check_addresses(articles))
+    problems.extend(_check_image_references(conditions, articles))
     problems.sort(key=lambda p: p.line)
     return problems
 
@@ -102,6 +104,19 @@ def _check_addresses(articles):
                     "for it forever; choose another slug",
                 )
             )
+    return problems
+
+
+def _check_image_references(conditions, articles):
+    """Every `![alt](image:SLUG)` in a body or note must name an image of the library."""
+    problems = []
+    texts = [(line, "body", record.get("body")) for line, record in conditions.values()]
+    for line, record in articles.values():
+        texts.append((line, "body", record["body"]))
+        texts += [(line, f"conditions[{i}].note", link.get("note")) for i, link in enumerate(record["conditions"])]
+    for line, field, text in texts:
+        for slug in unknown_image_slugs(text):
+            problems.append(Problem(line, field, f"references image {slug!r}, which is not in the library"))
     return problems
 
 

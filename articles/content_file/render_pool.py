@@ -5,7 +5,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
 from articles.content_file.schema import ContentFileError, Problem
-from core.rendering import RenderError, render_batch
+from core.rendering import RenderError, render_batch, resolve_images
 
 # Rendering Markdown is most of an import's work. From this many changed
 # articles on, it runs in worker processes, a few chunks of RENDER_CHUNK
@@ -24,6 +24,10 @@ def render_articles(changed, articles, *, workers):
     """
     items = list(changed.items())
     chunks = [items[start : start + RENDER_CHUNK] for start in range(0, len(items), RENDER_CHUNK)]
+
+    def batch(chunk):
+        found = texts(chunk)
+        return found, resolve_images([text for text, _keys in found])
 
     def texts(chunk):
         return [
@@ -55,7 +59,7 @@ def render_articles(changed, articles, *, workers):
     if workers <= 1 or len(items) < PARALLEL_FROM:
         for chunk in chunks:
             try:
-                rendered = render_batch(texts(chunk))
+                rendered = render_batch(*batch(chunk))
             except RenderError as error:
                 raise failed(chunk, error) from None
             yield from unpack(chunk, rendered)
@@ -66,14 +70,14 @@ def render_articles(changed, articles, *, workers):
         remaining = iter(chunks)
         try:
             for chunk in remaining:
-                pending.append((chunk, pool.submit(render_batch, texts(chunk))))
+                pending.append((chunk, pool.submit(render_batch, *batch(chunk))))
                 if len(pending) >= 3 * workers:
                     break
             while pending:
                 chunk, future = pending.popleft()
                 following = next(remaining, None)
                 if following is not None:
-                    pending.append((following, pool.submit(render_batch, texts(following))))
+                    pending.append((following, pool.submit(render_batch, *batch(following))))
                 try:
                     rendered = future.result()
                 except RenderError as error:

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from articles.content_file import ContentFileError, export, import_content
 from articles.models import Article, Citation, Person, Quote, RelatedArticle
 from conditions.models import Condition
+from images.models import Image
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +232,13 @@ def test_load_demo_is_idempotent_and_serves_the_seed_article(client):
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert b'href="#cite-1"' in response.content
+
+
+def test_load_demo_gives_the_seed_article_a_cover_with_real_alt_text_once(client):
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+    article = Article.objects.published().get()
+    assert Image.objects.get() == article.cover
+    assert article.cover.alt.startswith("Two soft circles of light") and article.cover.renditions.count() == 7
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<figure class="image cover"><picture>' in html and 'alt="Two soft circles of light' in html

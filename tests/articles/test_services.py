@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, ArticleSlugRedirect
-from tests.factories import ArticleFactory, CitationFactory, PersonFactory, ReviewerFactory
+from tests.factories import ArticleFactory, CitationFactory, PersonFactory, ReviewerFactory, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -307,6 +307,7 @@ def test_what_changed_names_every_field_an_editor_can_set_in_the_forms_order(edi
     changed.author = PersonFactory()
     changed.reviewed_by, changed.reviewed_at, changed.content_notes = ReviewerFactory(), dt.date(2025, 1, 2), ["grief"]
     changed.disclosure = "Funded by a grant from the Example Trust."
+    changed.cover = make_image()
     services.article_save(article=changed, by=editor)
     changes = services.changes_since(article=fresh(article), version=started)
     editable = [f.attname for f in Article._meta.concrete_fields if f.editable and not f.primary_key]

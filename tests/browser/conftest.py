@@ -287,6 +287,23 @@ def reader_site(db):
     for post in older:
         ArticleConditionFactory(article=post, condition=anxiety, note="")
     ArticleFactory(slug="still-a-draft", title="Still a draft", status=Article.Status.DRAFT, published_at=None)
+    # Library images (issue 16): the rich article's cover (its body shows another), a card's, a photo.
+    from tests.factories import make_image
+
+    article.cover = make_image(
+        slug="two-lights",
+        size=(1800, 1100),
+        alt="Two soft circles of light over calm water",
+        credit="Drawn for the tests",
+    )
+    make_image(slug="a-path", size=(900, 600), alt="A path through a quiet wood")
+    article.body += "\n\n![](image:a-path)\n"
+    article.render()
+    article.save()
+    related.cover = make_image(slug="a-lamp", size=(800, 800), alt="A bedside lamp, lit")
+    related.save()
+    reviewer.photo = make_image(slug="noor", size=(600, 600), alt="Dr Noor Haddad, smiling")
+    reviewer.save()
     # The factories write some rows directly; index everything and store
     # related posts as the services would.
     index_articles(Article.objects.values_list("pk", flat=True))

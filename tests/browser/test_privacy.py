@@ -43,6 +43,8 @@ def test_no_public_page_requests_anything_from_another_origin_or_sets_a_cookie(
     leaving = sorted({url for url in requests if not same_origin(url, live_server.url)})
     assert not leaving, f"requests left the site: {leaving}"
     assert any(url.endswith(".css") for url in requests), "the stylesheet was never requested"
+    # Covers, photos and body images (issue 16) are requested from the site itself.
+    assert any("/media/images/" in url for url in requests), "no library image was requested"
     assert context.cookies() == [], f"a reader got cookies: {context.cookies()}"
     # 404 answers are expected for the missing page; any other console error is not.
     assert [p for p in problems if "404" not in p] == [], problems

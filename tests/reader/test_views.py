@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from articles import related
+from articles.models import Article, Person
 from tests.factories import (
     ArticleConditionFactory,
     ArticleFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
     RelatedArticleFactory,
     ReviewerFactory,
     TagFactory,
+    make_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +192,7 @@ def test_article_page_has_canonical_opengraph_twitter_and_article_json_ld(client
     assert f'<meta property="og:url" content="{url}">' in html
     assert '<meta property="og:type" content="article">' in html
     assert '<meta property="og:title" content="On trust">' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html  # with the site's card (issue 16)
     data = json_ld_of(html)
     assert data["@type"] == "Article"
     assert data["headline"] == "On trust"
@@ -558,6 +560,10 @@ def test_page_query_count_does_not_grow_with_the_site(client, django_assert_num_
             ArticleQuoteFactory(article=article)
             CorrectionFactory(article=article)
     ArticleFactory.create_batch(15, author=articles[0].author, published_at=articles[0].published_at)
+    # Covers and photos (issue 16) come with the rows that show them, joined: no query more.
+    image = make_image(size=(64, 40))
+    Article.objects.update(cover=image)
+    Person.objects.update(photo=image)
     with django_assert_num_queries(expected):
         assert client.get(fill(url, articles[0])).status_code == 200
 
