@@ -6,6 +6,7 @@
  * reached, and again just before the form is submitted (a save that meets an expired session is sent to sign
  * in and back to this form, which then offers the text back).
  *
+ * A copy holds only the fields changed since the form opened, with the version they were typed over.
  * On opening the form, a server or browser copy that differs from the form is offered back, field by field
  * with a word-level difference: "Restore" only fills the form (saving stays the editor's choice, and the
  * copy's version goes into the version check, so others' saves since are still shown before anything is
@@ -158,7 +159,7 @@
         if (i < n && j < m && midA[i] === midB[j]) {
           parts.push({op: "same", text: midA[i++]});
           j++;
-        } else if (j < m && (i === n || table[i * (m + 1) + j + 1] >= table[(i + 1) * (m + 1) + j])) {
+        } else if (j < m && (i === n || table[i * (m + 1) + j + 1] > table[(i + 1) * (m + 1) + j])) {
           parts.push({op: "ins", text: midB[j++]});
         } else {
           parts.push({op: "del", text: midA[i++]});
@@ -214,6 +215,7 @@
     var controller = null;
     var waiting = false; // an offer is open: keep both copies until the editor chooses
     var changed = false;
+    var opened = collect(form); // the form as it opened: the stored article, or an empty add form
 
     function status(text) {
       statusLine.textContent = text;
@@ -224,8 +226,15 @@
       return input && input.value ? Number(input.value) : null;
     }
 
+    // Only what the editor changed since the form opened: restoring it over a version someone saved since
+    // leaves their changes to the other fields alone.
     function copyNow() {
-      return {fields: collect(form), base_version: expectedVersion(), saved_at: new Date().toISOString()};
+      var fields = {};
+      var now = collect(form);
+      Object.keys(now).forEach(function (name) {
+        if (now[name] !== opened[name]) fields[name] = now[name];
+      });
+      return {fields: fields, base_version: expectedVersion(), saved_at: new Date().toISOString()};
     }
 
     function post(body) {
