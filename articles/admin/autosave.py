@@ -106,7 +106,7 @@ class ArticleAutosaveViews:
             return _error(self.TOO_BIG, 413)
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return _error("Bad request: the body must be a JSON object.", 400)
         if not isinstance(payload, dict):
             return _error("Bad request: the body must be a JSON object.", 400)

@@ -30,6 +30,14 @@ def autosave_cutoff() -> dt.datetime:
     return timezone.now() - dt.timedelta(days=settings.INTIMACYHUB_AUTOSAVE_DAYS)
 
 
+def _encodes(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clean_autosave_fields(fields) -> dict[str, str]:
     """Return `fields` (input name -> text) when it is an autosave's content; raise ValidationError otherwise."""
     if not isinstance(fields, dict) or len(fields) > MAX_FIELDS:
@@ -39,6 +47,9 @@ def clean_autosave_fields(fields) -> dict[str, str]:
             raise ValidationError(f"“{name[:60]}” is not a text field of the article form.", code="autosave_field")
         if not isinstance(value, str):
             raise ValidationError(f"The value of “{name}” must be text.", code="autosave_value")
+        # PostgreSQL's jsonb refuses NUL, and no database stores half a surrogate pair; no form sends either.
+        if "\x00" in value or not value.isascii() and not _encodes(value):
+            raise ValidationError(f"The value of “{name}” holds characters a form never sends.", code="autosave_value")
     return dict(fields)
 
 
