@@ -31,6 +31,7 @@ from articles.services.autosave import (
     AUTOSAVE_FIELDS,
     autosave_discard,
     autosave_for,
+    autosave_purge,
     autosave_store,
     check_may_autosave,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "article_unpublish",
     "autosave_discard",
     "autosave_for",
+    "autosave_purge",
     "autosave_store",
     "blocking_message",
     "can_override",

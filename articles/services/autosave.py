@@ -4,7 +4,8 @@ An autosave is never a write to the article: no version, no revision, no
 derived data, nothing a reader or another editor sees. `article_save()`
 deletes the saver's autosave of that article (`autosave_discard`). Autosaves
 older than `INTIMACYHUB_AUTOSAVE_DAYS` are ignored when read and purged, for
-everyone, by the next `autosave_store()`.
+everyone, by the next `autosave_store()` (and by `manage.py purge_autosaves`,
+for a site where nobody has typed for a while).
 """
 
 import datetime as dt
@@ -66,7 +67,7 @@ def autosave_store(*, user: User, article: Article | None, fields: dict, base_ve
     """Keep `user`'s unsaved text of `article` (None: the add form), replacing their previous autosave of it."""
     check_may_autosave(user, article)
     fields = clean_autosave_fields(fields)
-    Autosave.objects.filter(saved_at__lt=autosave_cutoff()).delete()
+    autosave_purge()
     autosave, _created = Autosave.objects.update_or_create(
         user=user,
         key=str(article.pk) if article is not None else Autosave.NEW,
@@ -85,6 +86,11 @@ def autosave_for(*, user: User, article: Article | None) -> Autosave | None:
     check_may_autosave(user, article)
     key = str(article.pk) if article is not None else Autosave.NEW
     return Autosave.objects.filter(user=user, key=key, saved_at__gte=autosave_cutoff()).first()
+
+
+def autosave_purge() -> int:
+    """Delete every expired autosave, of everyone; return how many."""
+    return Autosave.objects.filter(saved_at__lt=autosave_cutoff()).delete()[0]
 
 
 def autosave_discard(*, user: User, article: Article | None) -> None:

@@ -218,7 +218,8 @@
     var opened = collect(form); // the form as it opened: the stored article, or an empty add form
 
     function status(text) {
-      statusLine.textContent = text;
+      // A live region: the same words again would be read out again every few seconds.
+      if (statusLine.textContent !== text) statusLine.textContent = text;
     }
 
     function expectedVersion() {

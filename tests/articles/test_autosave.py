@@ -1,9 +1,11 @@
 """Autosave: an editor's unsaved text, kept for them alone and never a write to the article (issue 17)."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -228,3 +230,15 @@ def test_the_forms_carry_what_the_script_needs(editor_client, editor):
     assert "js/autosave.js" in page
     add = editor_client.get(reverse("admin:articles_article_add")).text
     assert f'data-url="{NEW_URL}"' in add and 'data-key="new"' in add
+
+
+def test_purge_autosaves_deletes_only_the_expired_ones(editor, settings):
+    settings.INTIMACYHUB_AUTOSAVE_DAYS = 7
+    old, fresh = draft(), draft()
+    services.autosave_store(user=editor, article=old, fields={"body": "Old."}, base_version=1)
+    services.autosave_store(user=editor, article=fresh, fields={"body": "Fresh."}, base_version=1)
+    Autosave.objects.filter(key=str(old.pk)).update(saved_at=timezone.now() - dt.timedelta(days=8))
+    out = io.StringIO()
+    call_command("purge_autosaves", stdout=out)
+    assert "Deleted 1 autosave(s) older than 7 day(s)." in out.getvalue()
+    assert list(Autosave.objects.values_list("key", flat=True)) == [str(fresh.pk)]

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SCHEMES
+from tests.browser.conftest import SCHEMES, WIDTHS
 from tests.browser.test_accessibility import describe
 from tests.browser.test_checks_panel import axe_on
 from tests.browser.test_editor_journeys import PASSWORD, newsroom, sign_in  # noqa: F401 (a fixture)
@@ -66,13 +66,16 @@ def test_a_new_article_typed_in_a_browser_that_closed_is_offered_back(new_contex
     expect(page.locator("#id_body")).to_have_value("")  # nothing is filled until the editor says so
 
     failures = []
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
-        offer.screenshot(path=artifacts / f"autosave-offer-{scheme}.png")
-        blocking = axe_on(page, axe_source, "#autosave")
-        if blocking:
-            failures.append(f"{scheme}:\n{describe(blocking)}")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            offer.screenshot(path=artifacts / f"autosave-offer-{width}-{scheme}.png")
+            blocking = axe_on(page, axe_source, "#autosave")
+            if blocking:
+                failures.append(f"{width}px, {scheme}:\n{describe(blocking)}")
     assert not failures, "\n".join(failures)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     offer.get_by_role("button", name="Restore").click()
     expect(offer).to_be_hidden()
