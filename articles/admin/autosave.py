@@ -49,10 +49,7 @@ class ArticleAutosaveViews:
 
     # A 1 MB body (with its title, summary and notes) fits well; JSON escapes may double some text.
     AUTOSAVE_MAX_BYTES = 2 * 1024 * 1024
-    TOO_BIG = (
-        "The text is too large to keep as a draft copy on the server (over 2 MB); "
-        "it is kept in this browser. Save the article to keep it."
-    )
+    TOO_BIG = "The text is too large to keep as a draft copy on the server (over 2 MB): save the article to keep it."
 
     def get_urls(self):
         urls = [
@@ -132,6 +129,9 @@ class ArticleAutosaveViews:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["autosave"] = self.autosave_context(request, obj)
+        if context["autosave"] is not None:
+            # Sent back with errors: the form holds text that is not stored yet.
+            context["autosave"]["bound"] = int(context["adminform"].form.is_bound)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _saved(self, request, obj, response, key):

@@ -102,12 +102,11 @@
   }
 
   function labelFor(form, name) {
-    var input = form.elements.namedItem(name);
-    var label = input && input.id ? form.querySelector("label[for='" + input.id + "']") : null;
-    if (label) return label.textContent.replace(/:\s*$/, "").trim();
     var row = name.match(/^condition_links-(\d+)-note$/);
     if (row) return "Condition note " + (Number(row[1]) + 1);
-    return name;
+    var input = form.elements.namedItem(name);
+    var label = input && input.id ? form.querySelector("label[for='" + input.id + "']") : null;
+    return label ? label.textContent.replace(/:\s*$/, "").trim() : name;
   }
 
   // What in `copy` differs from the form now: [{name, before, after}].
@@ -215,7 +214,10 @@
     var controller = null;
     var waiting = false; // an offer is open: keep both copies until the editor chooses
     var changed = false;
-    var opened = collect(form); // the form as it opened: the stored article, or an empty add form
+    // The form as it opened: the stored article, or an empty add form. A form sent back with errors holds
+    // text that is not stored yet: every field counts as changed.
+    var bound = root.getAttribute("data-bound") === "1";
+    var opened = bound ? {} : collect(form);
 
     function status(text) {
       // A live region: the same words again would be read out again every few seconds.
@@ -270,7 +272,7 @@
             status("Saved a draft copy at " + clock(new Date(json.autosave.saved_at)) + ".");
           } else {
             status((json.error || "The server could not keep a draft copy (" + response.status + ").") +
-              (kept ? " Kept in this browser at " + at + "." : ""));
+              (kept ? " Kept in this browser at " + at + "." : " This browser could not keep a copy either."));
           }
         }, function () {
           status("The server could not keep a draft copy just now (" + response.status + "); " + fallback + ".");
@@ -403,7 +405,7 @@
         .sort(function (one, other) {
           return new Date(other.copy.saved_at) - new Date(one.copy.saved_at);
         });
-      if (local && !candidates.some(function (c) { return c.copy === local; })) {
+      if (local && !bound && !candidates.some(function (c) { return c.copy === local; })) {
         removeLocal(localName); // the form already holds it
       }
       if (candidates.length) show(candidates[0].copy, candidates[0].source, candidates[0].changes);

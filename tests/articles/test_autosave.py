@@ -158,7 +158,7 @@ def test_a_one_megabyte_body_is_kept_and_a_bigger_post_is_a_clear_413(editor_cli
     assert editor_client.get(url(article)).json()["autosave"]["fields"]["body"] == body
     response = post(editor_client, url(article), {"fields": {"body": "x" * (3 * 1024 * 1024)}})
     assert response.status_code == 413
-    assert "too large" in response.json()["error"] and "kept in this browser" in response.json()["error"]
+    assert "too large" in response.json()["error"] and "save the article" in response.json()["error"]
     assert editor_client.get(url(article)).json()["autosave"]["fields"]["body"] == body
 
 
@@ -191,6 +191,7 @@ def test_a_refused_save_keeps_the_autosave(editor, editor_client):
     data = admin_form_data(editor_client.get(change_url(article)), title="Mine", expected_version="1")
     response = editor_client.post(change_url(article), data)
     assert response.status_code == 200 and "Not saved" in response.text
+    assert 'data-bound="1"' in response.text  # the script counts every field as unsaved text
     assert Autosave.objects.filter(user=editor).exists()
     assert SAVED_COOKIE not in response.cookies
 
@@ -227,6 +228,7 @@ def test_the_forms_carry_what_the_script_needs(editor_client, editor):
     page = editor_client.get(change_url(article)).text
     assert f'data-url="{url(article)}"' in page and f'data-user="{editor.pk}"' in page
     assert f'data-key="{article.pk}"' in page and 'data-version="1"' in page
+    assert 'data-bound="0"' in page
     assert "js/autosave.js" in page
     add = editor_client.get(reverse("admin:articles_article_add")).text
     assert f'data-url="{NEW_URL}"' in add and 'data-key="new"' in add

@@ -26,11 +26,12 @@ def change(article):
 def stored(newsroom):  # noqa: F811
     from articles import services
     from articles.models import Article
-    from tests.factories import ArticleFactory
+    from tests.factories import ArticleConditionFactory, ArticleFactory
 
     article = ArticleFactory(
         title="Worry and closeness", body="Closeness can feel hard.", status=Article.Status.DRAFT, published_at=None
     )
+    ArticleConditionFactory(article=article, condition=newsroom.anxiety, note="Worry can crowd out desire.")
     return services.article_save(article=article, by=newsroom.users["edith"])
 
 
@@ -110,6 +111,7 @@ def test_an_existing_article_is_offered_back_and_the_version_check_still_protect
     sign_in(page, "edith")
     page.goto(change(stored))
     page.locator("#id_body").fill(MID_SENTENCE)
+    page.locator("#id_condition_links-0-note").fill("Worry can crowd out desire, and re")
     wait_for_server_copy(page)
     context.close()
     assert Article.objects.get(pk=stored.pk).body == "Closeness can feel hard."
@@ -124,11 +126,14 @@ def test_an_existing_article_is_offered_back_and_the_version_check_still_protect
     page.goto(change(stored))
     offer = offer_of(page)
     expect(offer).to_contain_text(f"has been saved since (version {stored.version} is now {stored.version + 1})")
-    expect(offer.locator("dt")).to_have_text(["Body"])  # their title is not mine to offer
-    expect(offer.locator("del")).to_have_text("hard.")
-    expect(offer.locator("ins")).to_have_text("hard when worry is loud, and the words we reach for ar")
+    expect(offer.locator("dt")).to_have_text(["Body", "Condition note 1"])  # their title is not mine to offer
+    expect(offer.locator("del")).to_have_text(["hard.", "desire."])
+    expect(offer.locator("ins")).to_have_text(
+        ["hard when worry is loud, and the words we reach for ar", "desire, and re"]
+    )
     offer.get_by_role("button", name="Restore").click()
     expect(page.locator("#id_body")).to_have_value(MID_SENTENCE)
+    expect(page.locator("#id_condition_links-0-note")).to_have_value("Worry can crowd out desire, and re")
     expect(page.locator("#id_title")).to_have_value("Worry, closeness and rest")
 
     # The text was typed over the older version: saving shows what the colleague changed first, text kept.
@@ -141,6 +146,30 @@ def test_an_existing_article_is_offered_back_and_the_version_check_still_protect
     saved = Article.objects.get(pk=stored.pk)
     assert (saved.title, saved.body) == ("Worry, closeness and rest", MID_SENTENCE)
     assert not Autosave.objects.exists()
+
+
+def test_text_sent_back_with_errors_then_lost_is_offered_back_whole(new_context, stored):
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, "edith")
+    page.goto(change(stored))
+    page.locator("#id_body").fill(MID_SENTENCE)
+    page.locator("#id_title").fill("")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".errornote")).to_be_visible()  # not saved: the title is required
+    page.locator("#id_summary").fill("What helps wh")
+    wait_for_server_copy(page)
+    context.close()
+
+    page = new_context().new_page()
+    sign_in(page, "edith")
+    page.goto(change(stored))
+    offer = offer_of(page)
+    # The body typed before the refused save too, not only what was typed after it.
+    expect(offer.locator("dt")).to_have_text(["Title", "Summary", "Body"])
+    offer.get_by_role("button", name="Restore").click()
+    expect(page.locator("#id_body")).to_have_value(MID_SENTENCE)
+    expect(page.locator("#id_summary")).to_have_value("What helps wh")
 
 
 def test_text_typed_while_the_server_is_unreachable_is_offered_from_the_browser(new_context, stored):
