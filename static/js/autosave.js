@@ -109,9 +109,18 @@
     return label ? label.textContent.replace(/:\s*$/, "").trim() : name;
   }
 
-  // What in `copy` differs from the form now: [{name, before, after}].
+  // What in `copy` differs from the form now: [{name, before, after}], in the form's order (PostgreSQL's
+  // jsonb keeps keys in an order of its own); fields the form has no input for (a condition note's row) last.
   function differences(copy, current) {
+    var order = Object.keys(current);
+    function place(name) {
+      var index = order.indexOf(name);
+      return index === -1 ? order.length : index;
+    }
     return Object.keys(copy.fields)
+      .sort(function (one, other) {
+        return place(one) - place(other);
+      })
       .filter(function (name) {
         var after = String(copy.fields[name]);
         return name in current ? current[name] !== after : after !== "";
@@ -214,6 +223,7 @@
     var controller = null;
     var waiting = false; // an offer is open: keep both copies until the editor chooses
     var changed = false;
+    var submitting = false;
     // The form as it opened: the stored article, or an empty add form. A form sent back with errors holds
     // text that is not stored yet: every field counts as changed.
     var bound = root.getAttribute("data-bound") === "1";
@@ -300,6 +310,7 @@
     form.addEventListener("submit", function () {
       // Kept before the request leaves: an expired session sends the editor to sign in, and the form offers
       // this copy back afterwards. A successful save clears it (the server's cookie, forgetSaved above).
+      submitting = true;
       window.clearTimeout(timer);
       if (controller) controller.abort();
       if (changed || !waiting) writeLocal(localName, copyNow());
@@ -389,6 +400,9 @@
     }
 
     function offerNewest(serverCopy) {
+      // The copies' answer can arrive after the editor typed, or even pressed Save: the browser copy then
+      // holds that text and must stay (an expired session brings the editor back to be offered it).
+      if (submitting) return;
       var current = collect(form);
       var local = readLocal(localName);
       var candidates = [];
@@ -405,7 +419,7 @@
         .sort(function (one, other) {
           return new Date(other.copy.saved_at) - new Date(one.copy.saved_at);
         });
-      if (local && !bound && !candidates.some(function (c) { return c.copy === local; })) {
+      if (local && !bound && !changed && !candidates.some(function (c) { return c.copy === local; })) {
         removeLocal(localName); // the form already holds it
       }
       if (candidates.length) show(candidates[0].copy, candidates[0].source, candidates[0].changes);
