@@ -385,6 +385,7 @@ for _part in ARTICLE_PART_MODELS:
     reversion.register(_part)
 reversion.register(Article, follow=ARTICLE_PARTS)
 
-# The editorial checks' overrides and the corrections log, in modules of their own.
+# The editorial checks' overrides, the corrections log and autosaves, in modules of their own.
+from articles.autosave import Autosave  # noqa: E402, F401
 from articles.check_overrides import CheckOverride  # noqa: E402, F401
 from articles.corrections import Correction  # noqa: E402, F401

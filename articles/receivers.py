@@ -31,12 +31,17 @@ from pagecache.cache import content_changed
 # Only content: data derived from it and rebuilt by each new generation (the
 # reader's archive anchors) lives in other apps, or a receiver would loop.
 CONTENT_APPS = ("conditions", "articles", "images")
+# Models of those apps that nobody reads: an editor's autosave (written every
+# few seconds while they type) must start no generation, re-index nothing.
+NOT_CONTENT = frozenset({"articles.Autosave"})
 
 
 def connect():
     """Connect the receiver to every model of the content apps, through tables included."""
     for label in CONTENT_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model._meta.label in NOT_CONTENT:
+                continue
             for name, signal in (("post_save", post_save), ("post_delete", post_delete), ("m2m", m2m_changed)):
                 signal.connect(content_written, sender=model, dispatch_uid=f"pagecache-{name}-{model._meta.label}")
 

@@ -404,6 +404,9 @@ INTIMACYHUB_CHECKS = dict(
 )
 INTIMACYHUB_READING_GRADE = float(os.environ.get("INTIMACYHUB_READING_GRADE", "8"))
 INTIMACYHUB_SHARE_PREVIEW_MAX_AGE = 7 * 24 * 60 * 60
+# An editor's unsaved text (articles.Autosave) is offered back for this many
+# days; older autosaves are ignored and purged on the next autosave.
+INTIMACYHUB_AUTOSAVE_DAYS = env_int("INTIMACYHUB_AUTOSAVE_DAYS", 7, minimum=1)
 # Editors are shown reviewers whose licence was last verified longer ago than this.
 INTIMACYHUB_LICENCE_VERIFY_MONTHS = int(os.environ.get("INTIMACYHUB_LICENCE_VERIFY_MONTHS", "12"))
 

@@ -11,6 +11,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from reversion.admin import VersionAdmin
 
 from articles import services
+from articles.admin.autosave import ArticleAutosaveViews
 from articles.admin.checks import ArticleChecksViews, ChecksFilter
 from articles.admin.filters import ContentNoteFilter, CreatedByFilter, ReviewDueFilter, VisibleFilter
 from articles.admin.forms import ArticleAdminForm, conflict_message
@@ -29,7 +30,7 @@ CHANGE_FIELDSET = "What kind of change is this?"
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
+class ArticleAdmin(ArticleAutosaveViews, ArticleChecksViews, ArticleHistoryViews, VersionAdmin, MarkdownxModelAdmin):
     form = ArticleAdminForm
     list_display = [
         "title", "status", "visible_to_readers", "published_at", "author", "condition_names", "review_due",
@@ -65,11 +66,12 @@ class ArticleAdmin(ArticleChecksViews, ArticleHistoryViews, VersionAdmin, Markdo
     REVIEW = [name for name in EDITORIAL_FIELDS if name in services.REVIEW_FIELDS]
 
     class Media:
-        css = {"all": ["css/editorial-admin.css"]}
+        css = {"all": ["css/editorial-admin.css", "css/autosave.css"]}
         # Static files: the CSP allows no inline script.
         js = [
             "js/editorial-checks.js",  # the Checks panel's live update
             "js/article-writing.js",  # word count and reading time, the preview region, Tab out of the editor
+            "js/autosave.js",  # autosave and the restore offer (articles/admin/autosave.py)
         ]
 
     def get_queryset(self, request):

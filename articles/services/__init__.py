@@ -14,6 +14,9 @@ The modules, each depending only on those above it:
 - `checks`: the editorial checks in the write path: the publish gate
   (`BlockingFindings`), overrides (`check_override_record`) and the
   findings' counts stored on each article.
+- `autosave`: an editor's unsaved text, kept for them alone
+  (`autosave_store`, `autosave_for`, `autosave_discard`); never a write
+  to the article.
 - `writes`: the writes themselves (`article_save`, `article_publish`,
   `article_delete`, `article_restore`…), each checking the roles, taking the
   optimistic lock on `Article.version` and recording a revision; and the
@@ -24,6 +27,14 @@ patches one patches it where it is used, in its module (e.g.
 `articles.services.writes.record_baseline`).
 """
 
+from articles.services.autosave import (
+    AUTOSAVE_FIELDS,
+    autosave_discard,
+    autosave_for,
+    autosave_purge,
+    autosave_store,
+    check_may_autosave,
+)
 from articles.services.checks import (
     BlockingFindings,
     blocking_message,
@@ -80,6 +91,7 @@ from articles.services.writes import (
 
 __all__ = [
     "ARTICLE_PARTS",
+    "AUTOSAVE_FIELDS",
     "CHILD_MODELS",
     "CONTENT_FIELDS",
     "FIELD_LABELS",
@@ -99,6 +111,10 @@ __all__ = [
     "article_save",
     "article_send_to_review",
     "article_unpublish",
+    "autosave_discard",
+    "autosave_for",
+    "autosave_purge",
+    "autosave_store",
     "blocking_message",
     "can_override",
     "check_imported",
@@ -109,6 +125,7 @@ __all__ = [
     "changes_from_now",
     "changes_since",
     "check_disclosed",
+    "check_may_autosave",
     "check_may_log",
     "check_slug_available",
     "describe_address_owner",

@@ -18,6 +18,7 @@ from reversion.models import Version
 
 from articles import changes
 from articles.models import Article, ArticleSlugRedirect, Correction
+from articles.services.autosave import autosave_discard
 from articles.services.checks import enforce, gate_state
 from articles.services.history import (
     changed_fields,
@@ -170,6 +171,7 @@ def article_save(
             article.save()
             changes.articles_written([article.pk])
             before = None
+            autosave_discard(user=by, article=None)  # the add form's text is saved now
         else:
             current = _lock(article, expected_version)
             before = gate_state(current)
@@ -199,6 +201,7 @@ def article_save(
             article.version = current.version + 1
             article.render()  # never store a body_html that lags behind the body
             article.save()
+            autosave_discard(user=by, article=current)  # rolled back with the save if it is refused
         record_revision(article, by=by, comment=comment)
         if parts_follow:
             article._checks_pending = (before,)  # article_render() runs the gate
