@@ -50,7 +50,7 @@ class ArticleAdmin(ArticleAutosaveViews, ArticleChecksViews, ArticleHistoryViews
     history_latest_first = True
     fieldsets = [
         # The writing first; what the article is published as, and its parts (the inlines), below.
-        ("Writing", {"fields": ["title", "summary", "cover", "body", "expected_version"]}),
+        ("Writing", {"fields": ["title", "summary", "body", "cover", "expected_version"]}),
         (
             "Publishing",
             {"fields": ["slug", "status", "published_at", "updated_at", "author", "content_notes", "disclosure"]},

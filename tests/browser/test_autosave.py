@@ -62,7 +62,9 @@ def test_a_new_article_typed_in_a_browser_that_closed_is_offered_back(new_contex
     offer = offer_of(page)
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("kept on the server")
-    expect(offer.locator("dt")).to_have_text(["Title", "Slug", "Body"])
+    expect(offer.locator("dt")).to_have_text(
+        ["Title", "Body", "Slug"]
+    )  # the form's order: the slug is under Publishing
     expect(offer.locator("ins").last).to_have_text(MID_SENTENCE)
     expect(page.locator("#id_body")).to_have_value("")  # nothing is filled until the editor says so
 
