@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from articles.check_overrides import cover_digest, covered_text
+from articles.check_documents import article_document, finding_digest
 from articles.models import Article, ArticleCondition, ArticleQuote, Quote
 from checks.engine import SEVERITY_ORDER, Citation, Document, run_checks
 from conditions.models import Condition
@@ -29,16 +29,14 @@ PREFETCH = (
 
 def document_for_article(article):
     """Return the Document of `article` (prefetch PREFETCH when checking many)."""
-    fields = {"title": article.title, "summary": article.summary, "body": article.body}
-    for link in article.condition_links.all():
-        if link.note:
-            fields[f"note:{link.condition.slug}"] = link.note
-    for number, link in enumerate(article.quote_links.all(), start=1):
-        fields[f"quote:{number}"] = link.quote.text
-    return Document(
-        fields=fields,
-        content_notes=tuple(note for note in article.content_notes or () if isinstance(note, str)),
-        citations=tuple(Citation(key=c.key, url=c.url, excerpt=c.excerpt) for c in article.citations.all()),
+    return article_document(
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        notes=[(link.condition.slug, link.note) for link in article.condition_links.all()],
+        quotes=[link.quote.text for link in article.quote_links.all()],
+        content_notes=article.content_notes,
+        citations=[(c.key, c.url, c.excerpt) for c in article.citations.all()],
     )
 
 
@@ -136,13 +134,6 @@ def text_of(value):
 
 # ---------------------------------------------------------------------------
 # Findings with their overrides
-
-
-def finding_digest(document, finding):
-    source = document.source(finding.field)
-    return cover_digest(
-        finding.rule, finding.field, finding.text, covered_text(source, finding.field, finding.start, finding.end)
-    )
 
 
 @dataclass

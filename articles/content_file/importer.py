@@ -37,7 +37,7 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
-from articles.services import check_imported, history_queryset, record_baseline
+from articles.services import finding_warning, history_queryset, overridden_digests, record_baseline
 from conditions.models import Condition
 
 # What an editor writes of an article, stored as the record says under the
@@ -68,7 +68,7 @@ def import_content(stream, *, dry_run=False, workers=None):
                 reversion.set_comment("Imported from a content file.")
                 with signals.bulk_write():
                     write_people(people, result)
-                    _write(conditions, articles, result, workers=workers)
+                    _write(conditions, articles, result, workers=workers, list_findings=dry_run)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -76,7 +76,7 @@ def import_content(stream, *, dry_run=False, workers=None):
     return result
 
 
-def _write(conditions, articles, result, *, workers=1):
+def _write(conditions, articles, result, *, workers=1, list_findings=False):
     # Saved one by one: the page cache's receiver re-indexes the articles
     # of a renamed condition after the commit, before the new generation.
     condition_ids = _write_conditions(conditions, result)
@@ -96,6 +96,7 @@ def _write(conditions, articles, result, *, workers=1):
     now = timezone.now()
     article_ids, notes_html = {}, {}
     new_objects, updated_objects = [], []
+    counted = {}  # slug -> the checks' Counted (articles.check_documents)
 
     def write_new():
         # New articles are written batch by batch as their Markdown arrives,
@@ -107,8 +108,8 @@ def _write(conditions, articles, result, *, workers=1):
         signals.request_index(batch.values())
         new_objects.clear()
 
-    with closing(render_articles(changed, articles, workers=workers)) as rendered:
-        for slug, record, body_html, note_html in rendered:
+    with closing(render_articles(changed, articles, workers=workers, listed=list_findings)) as rendered:
+        for slug, record, body_html, note_html, checks in rendered:
             created_by_id, owner_username = owner_link(record["owner"], users)
             article = Article(
                 id=existing.get(slug),
@@ -128,11 +129,19 @@ def _write(conditions, articles, result, *, workers=1):
                 modified=now,
             )
             notes_html[slug] = note_html
+            counted[slug] = checks
+            # The editorial checks' counts go in with the row. A new article has
+            # no override yet (overrides belong to articles already on the site);
+            # an updated one's are applied below, before its row is written.
+            article.check_findings, article.check_blocking = checks.open_counts()
             (updated_objects if article.id else new_objects).append(article)
             if len(new_objects) >= BATCH:
                 write_new()
     if new_objects:
         write_new()
+    overridden = overridden_digests([a.id for a in updated_objects if counted[a.slug].blocking])
+    for article in updated_objects:
+        article.check_findings, article.check_blocking = counted[article.slug].open_counts(overridden.get(article.id))
     if updated_objects:
         update_fields = [
             *COPIED_FIELDS,
@@ -144,6 +153,8 @@ def _write(conditions, articles, result, *, workers=1):
             "owner_username",
             "ever_published",
             "modified",
+            "check_findings",
+            "check_blocking",
         ]
         record_baseline(article_ids=[a.id for a in updated_objects])
         visible_before = []
@@ -201,8 +212,20 @@ def _write(conditions, articles, result, *, workers=1):
     if updated_ids:
         signals.request_index(updated_ids)
     changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
-    # Never refused for a finding (an import is how a site moves, not how it writes): warnings.
-    result.warnings += check_imported([article_ids[slug] for slug in changed])
+    # Never refused for a finding (an import is how a site moves, not how it
+    # writes). A dry run lists the open ones as warnings; an import counts them.
+    ids = {slug: article_ids[slug] for slug in changed}
+    for slug in changed:
+        findings, blocking = counted[slug].open_counts(overridden.get(ids[slug]))
+        result.with_findings += findings > 0
+        result.with_blocking += blocking > 0
+    if list_findings:
+        result.warnings += [
+            finding_warning(slug, finding)
+            for slug in sorted(changed)
+            for finding, digest in counted[slug].listed
+            if not (finding.severity == "block" and digest in overridden.get(ids[slug], ()))
+        ]
 
 
 def _write_conditions(conditions, result):

@@ -28,8 +28,9 @@ from articles.services.checks import (
     BlockingFindings,
     blocking_message,
     can_override,
-    check_imported,
     check_override_record,
+    finding_warning,
+    overridden_digests,
     refresh_check_counts,
 )
 from articles.services.history import (
@@ -101,8 +102,9 @@ __all__ = [
     "article_unpublish",
     "blocking_message",
     "can_override",
-    "check_imported",
     "check_override_record",
+    "finding_warning",
+    "overridden_digests",
     "can_edit_content",
     "can_publish",
     "can_review",
