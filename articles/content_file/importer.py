@@ -37,7 +37,7 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
-from articles.services import finding_warning, history_queryset, overridden_digests, record_baseline
+from articles.services import history_queryset, record_baseline, report_findings, set_check_counts
 from conditions.models import Condition
 
 # What an editor writes of an article, stored as the record says under the
@@ -94,13 +94,13 @@ def _write(conditions, articles, result, *, workers=1, list_findings=False):
 
     existing = {slug: stored[slug].id for slug in changed if slug in stored}
     now = timezone.now()
-    article_ids, notes_html = {}, {}
+    article_ids, notes_html, counted = {}, {}, {}  # counted: slug -> the checks' Counted (check_documents)
     new_objects, updated_objects = [], []
-    counted = {}  # slug -> the checks' Counted (articles.check_documents)
 
     def write_new():
         # New articles are written batch by batch as their Markdown arrives,
-        # with their links and search rows, while the next batch renders.
+        # with their links, search rows and the checks' counts, while the next batch renders.
+        set_check_counts(new_objects, counted)
         Article.objects.bulk_create(new_objects)
         batch = {a.slug: a.id for a in new_objects}
         article_ids.update(batch)
@@ -128,20 +128,13 @@ def _write(conditions, articles, result, *, workers=1, list_findings=False):
                 created=now,
                 modified=now,
             )
-            notes_html[slug] = note_html
-            counted[slug] = checks
-            # The editorial checks' counts go in with the row. A new article has
-            # no override yet (overrides belong to articles already on the site);
-            # an updated one's are applied below, before its row is written.
-            article.check_findings, article.check_blocking = checks.open_counts()
+            notes_html[slug], counted[slug] = note_html, checks
             (updated_objects if article.id else new_objects).append(article)
             if len(new_objects) >= BATCH:
                 write_new()
     if new_objects:
         write_new()
-    overridden = overridden_digests([a.id for a in updated_objects if counted[a.slug].blocking])
-    for article in updated_objects:
-        article.check_findings, article.check_blocking = counted[article.slug].open_counts(overridden.get(article.id))
+    overridden = set_check_counts(updated_objects, counted)
     if updated_objects:
         update_fields = [
             *COPIED_FIELDS,
@@ -212,20 +205,8 @@ def _write(conditions, articles, result, *, workers=1, list_findings=False):
     if updated_ids:
         signals.request_index(updated_ids)
     changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
-    # Never refused for a finding (an import is how a site moves, not how it
-    # writes). A dry run lists the open ones as warnings; an import counts them.
-    ids = {slug: article_ids[slug] for slug in changed}
-    for slug in changed:
-        findings, blocking = counted[slug].open_counts(overridden.get(ids[slug]))
-        result.with_findings += findings > 0
-        result.with_blocking += blocking > 0
-    if list_findings:
-        result.warnings += [
-            finding_warning(slug, finding)
-            for slug in sorted(changed)
-            for finding, digest in counted[slug].listed
-            if not (finding.severity == "block" and digest in overridden.get(ids[slug], ()))
-        ]
+    # Never refused for a finding (an import is how a site moves, not how it writes): counted, listed in a dry run.
+    report_findings(result, {slug: (article_ids[slug], counted[slug]) for slug in changed}, overridden)
 
 
 def _write_conditions(conditions, result):

@@ -32,6 +32,8 @@ from articles.services.checks import (
     finding_warning,
     overridden_digests,
     refresh_check_counts,
+    report_findings,
+    set_check_counts,
 )
 from articles.services.history import (
     ARTICLE_PARTS,
@@ -123,6 +125,8 @@ __all__ = [
     "parts_in_revision",
     "record_baseline",
     "refresh_check_counts",
+    "report_findings",
+    "set_check_counts",
     "revision_changes",
     "stored_parts",
     "versions_of",

@@ -136,6 +136,38 @@ def overridden_digests(article_ids):
     return {article_id: frozenset(digests) for article_id, digests in found.items()}
 
 
+def set_check_counts(articles, counted):
+    """Set the checks' open counts on an import's Article objects before they are written; return their overrides.
+
+    `counted` is slug -> check_documents.Counted. Overrides belong to articles
+    already on the site: a new one (no id yet) has none. Returns
+    overridden_digests() of the articles that have some.
+    """
+    overridden = overridden_digests([a.id for a in articles if a.id and counted[a.slug].blocking])
+    for article in articles:
+        article.check_findings, article.check_blocking = counted[article.slug].open_counts(overridden.get(article.id))
+    return overridden
+
+
+def report_findings(result, counted, overridden):
+    """Count an import's articles with open findings on `result`; list the findings when they were kept (dry run).
+
+    `counted` is slug -> (article id, check_documents.Counted), `overridden`
+    overridden_digests() of the articles that had some.
+    """
+    for slug in sorted(counted):
+        article_id, checks = counted[slug]
+        covered = overridden.get(article_id, ())
+        findings, blocking = checks.open_counts(covered)
+        result.with_findings += findings > 0
+        result.with_blocking += blocking > 0
+        result.warnings += [
+            finding_warning(slug, finding)
+            for finding, digest in checks.listed
+            if not (finding.severity == "block" and digest in covered)
+        ]
+
+
 def finding_warning(slug, finding):
     """One line for an open finding of article `slug`, as `import_content --dry-run` lists them."""
     where = f"{slug}: {finding.field} {finding.start}-{finding.end}"
