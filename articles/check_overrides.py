@@ -11,29 +11,12 @@ article's history (a revision saying who overrode what, and why).
 Defined here, imported by `articles.models`, so the models module stays one concern.
 """
 
-import hashlib
-import re
-
 from django.conf import settings
 from django.db import models
 
-_PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t]*\n")
-MARKDOWN_FIELDS = ("body", "note")
-
-
-def covered_text(source, field, start, end):
-    """Return the text an override of a finding at `start`-`end` of `field` covers."""
-    if field.partition(":")[0] not in MARKDOWN_FIELDS:
-        return source
-    before = [m.end() for m in _PARAGRAPH_BREAK_RE.finditer(source, 0, start)]
-    begin = before[-1] if before else 0
-    after = _PARAGRAPH_BREAK_RE.search(source, end)
-    return source[begin : after.start() if after else len(source)]
-
-
-def cover_digest(rule, field, text, covered):
-    """The digest an override keeps of what it covers (rule, field, matched words, their paragraph)."""
-    return hashlib.sha256("\x00".join((rule, field, text, covered)).encode()).hexdigest()
+# What an override covers and its digest (`cover_digest`, `covered_text`) are
+# computed where no Django app is loaded too (an import's worker processes):
+# they live in articles.check_documents.
 
 
 class CheckOverride(models.Model):

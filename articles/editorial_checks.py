@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 
-from articles.check_overrides import cover_digest, covered_text
+from articles.check_documents import article_document, finding_digest
 from articles.models import Article, ArticleCondition, ArticleQuote, Quote
 from checks.engine import SEVERITY_ORDER, Citation, Document, run_checks
 from conditions.models import Condition
@@ -32,30 +32,47 @@ PREFETCH = (
 
 def document_for_article(article):
     """Return the Document of `article` (prefetch PREFETCH when checking many)."""
-    fields = {"title": article.title, "summary": article.summary, "body": article.body}
-    for link in article.condition_links.all():
-        if link.note:
-            fields[f"note:{link.condition.slug}"] = link.note
-    for number, link in enumerate(article.quote_links.all(), start=1):
-        fields[f"quote:{number}"] = link.quote.text
-    images = _images_shown(article, fields)
-    for slug, alt in images.items():
-        if alt:
-            fields[f"alt:{slug}"] = alt
-    return Document(
-        images=images,
-        fields=fields,
-        content_notes=tuple(note for note in article.content_notes or () if isinstance(note, str)),
-        citations=tuple(Citation(key=c.key, url=c.url, excerpt=c.excerpt) for c in article.citations.all()),
+    notes = [(link.condition.slug, link.note) for link in article.condition_links.all()]
+    return article_document(
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        notes=notes,
+        quotes=[link.quote.text for link in article.quote_links.all()],
+        content_notes=article.content_notes,
+        citations=[(c.key, c.url, c.excerpt) for c in article.citations.all()],
+        images=_images_shown(article.cover_id, [article.body, *(note for _slug, note in notes)]),
     )
 
 
-def _images_shown(article, fields):
-    """Map the slug of each library image the article shows to its own alt text ("" when decorative)."""
-    slugs = image_slugs_in("\n".join(text for name, text in fields.items() if name == "body" or name[:5] == "note:"))
-    if not slugs and article.cover_id is None:
+def images_for_import(texts_by_slug):
+    """{article slug: {image slug: alt}} for articles about to be imported: the images their texts show, and
+    the cover the article already has on the site (an import leaves covers alone). Two queries."""
+    wanted = {slug: set(image_slugs_in("\n".join(t for t in texts if t))) for slug, texts in texts_by_slug.items()}
+    covers = dict(
+        Article.objects.filter(slug__in=list(texts_by_slug), cover__isnull=False).values_list("slug", "cover_id")
+    )
+    every = set().union(*wanted.values()) if wanted else set()
+    if not every and not covers:
+        return {slug: {} for slug in texts_by_slug}
+    shown = Image.objects.filter(Q(slug__in=every) | Q(pk__in=covers.values())).only("pk", "slug", "alt", "decorative")
+    by_slug = {image.slug: image for image in shown}
+    by_pk = {image.pk: image for image in shown}
+    result = {}
+    for slug, slugs in wanted.items():
+        images = [by_slug[s] for s in slugs if s in by_slug]
+        if slug in covers and covers[slug] in by_pk:
+            images.append(by_pk[covers[slug]])
+        result[slug] = {image.slug: image.text_alternative for image in sorted(images, key=lambda i: i.slug)}
+    return result
+
+
+def _images_shown(cover_id, texts):
+    """Map the slug of each library image shown (the cover, `image:` references in `texts`) to its alt text."""
+    slugs = image_slugs_in("\n".join(text for text in texts if text))
+    if not slugs and cover_id is None:
         return {}
-    shown = Image.objects.filter(Q(slug__in=slugs) | Q(pk=article.cover_id)).order_by("slug")
+    shown = Image.objects.filter(Q(slug__in=slugs) | Q(pk=cover_id)).order_by("slug")
     return {image.slug: image.text_alternative for image in shown.only("slug", "alt", "decorative")}
 
 
@@ -153,13 +170,6 @@ def text_of(value):
 
 # ---------------------------------------------------------------------------
 # Findings with their overrides
-
-
-def finding_digest(document, finding):
-    source = document.source(finding.field)
-    return cover_digest(
-        finding.rule, finding.field, finding.text, covered_text(source, finding.field, finding.start, finding.end)
-    )
 
 
 @dataclass

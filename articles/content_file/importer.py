@@ -37,14 +37,13 @@ from articles.models import (
     RelatedArticle,
     Tag,
 )
-from articles.services import check_imported, history_queryset, record_baseline
+from articles.services import history_queryset, record_baseline, report_findings, set_check_counts
 from conditions.models import Condition
 
 # What an editor writes of an article, stored as the record says under the
 # same name; the slug is what matched the record to its row, and the author
-# and reviewer are people, looked up by name. The cover names an image by its
-# slug: the content file's image records bring it (issue 16), until then an
-# import leaves an article's cover as it is.
+# and reviewer are people, looked up by name; an import leaves the cover as it
+# is until the content file's image records bring it (issue 16).
 COPIED_FIELDS = [name for name in EDITORIAL_FIELDS if name not in ("slug", "author", "reviewed_by", "cover")]
 
 
@@ -70,7 +69,7 @@ def import_content(stream, *, dry_run=False, workers=None):
                 reversion.set_comment("Imported from a content file.")
                 with signals.bulk_write():
                     write_people(people, result)
-                    _write(conditions, articles, result, workers=workers)
+                    _write(conditions, articles, result, workers=workers, list_findings=dry_run)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -78,7 +77,7 @@ def import_content(stream, *, dry_run=False, workers=None):
     return result
 
 
-def _write(conditions, articles, result, *, workers=1):
+def _write(conditions, articles, result, *, workers=1, list_findings=False):
     # Saved one by one: the page cache's receiver re-indexes the articles
     # of a renamed condition after the commit, before the new generation.
     condition_ids = _write_conditions(conditions, result)
@@ -96,12 +95,13 @@ def _write(conditions, articles, result, *, workers=1):
 
     existing = {slug: stored[slug].id for slug in changed if slug in stored}
     now = timezone.now()
-    article_ids, notes_html = {}, {}
+    article_ids, notes_html, counted = {}, {}, {}  # counted: slug -> the checks' Counted (check_documents)
     new_objects, updated_objects = [], []
 
     def write_new():
         # New articles are written batch by batch as their Markdown arrives,
-        # with their links and search rows, while the next batch renders.
+        # with their links, search rows and the checks' counts, while the next batch renders.
+        set_check_counts(new_objects, counted)
         Article.objects.bulk_create(new_objects)
         batch = {a.slug: a.id for a in new_objects}
         article_ids.update(batch)
@@ -109,8 +109,8 @@ def _write(conditions, articles, result, *, workers=1):
         signals.request_index(batch.values())
         new_objects.clear()
 
-    with closing(render_articles(changed, articles, workers=workers)) as rendered:
-        for slug, record, body_html, note_html in rendered:
+    with closing(render_articles(changed, articles, workers=workers, listed=list_findings)) as rendered:
+        for slug, record, body_html, note_html, checks in rendered:
             created_by_id, owner_username = owner_link(record["owner"], users)
             article = Article(
                 id=existing.get(slug),
@@ -129,12 +129,13 @@ def _write(conditions, articles, result, *, workers=1):
                 created=now,
                 modified=now,
             )
-            notes_html[slug] = note_html
+            notes_html[slug], counted[slug] = note_html, checks
             (updated_objects if article.id else new_objects).append(article)
             if len(new_objects) >= BATCH:
                 write_new()
     if new_objects:
         write_new()
+    overridden = set_check_counts(updated_objects, counted)
     if updated_objects:
         update_fields = [
             *COPIED_FIELDS,
@@ -146,6 +147,8 @@ def _write(conditions, articles, result, *, workers=1):
             "owner_username",
             "ever_published",
             "modified",
+            "check_findings",
+            "check_blocking",
         ]
         record_baseline(article_ids=[a.id for a in updated_objects])
         visible_before = []
@@ -203,8 +206,8 @@ def _write(conditions, articles, result, *, workers=1):
     if updated_ids:
         signals.request_index(updated_ids)
     changes.articles_written((article_ids[slug] for slug in changed), indexed=True)
-    # Never refused for a finding (an import is how a site moves, not how it writes): warnings.
-    result.warnings += check_imported([article_ids[slug] for slug in changed])
+    # Never refused for a finding (an import is how a site moves, not how it writes): counted, listed in a dry run.
+    report_findings(result, {slug: (article_ids[slug], counted[slug]) for slug in changed}, overridden)
 
 
 def _write_conditions(conditions, result):

@@ -92,8 +92,21 @@ class ImportResult:
     updated: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
     unchanged: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
     renamed_conditions: set = field(default_factory=set)
-    # Problems that do not stop the import (an owner with no account here).
+    # Problems that do not stop the import (an owner with no account here);
+    # in a dry run, the editorial checks' open findings too.
     warnings: list = field(default_factory=list)
+    # Articles written with open findings of the editorial checks, and with open blocking ones.
+    with_findings: int = 0
+    with_blocking: int = 0
+
+    def findings_summary(self):
+        """One line on the editorial checks' findings of the articles written ("" when there are none)."""
+        if not self.with_findings:
+            return ""
+        return (
+            f"{self.with_findings} article(s) have open findings of the editorial checks, {self.with_blocking} "
+            "blocking publication; `manage.py check_content` lists them"
+        )
 
     def __str__(self):
         parts = []

@@ -25,11 +25,12 @@ from django.contrib.auth.models import AbstractUser as User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from articles.editorial_checks import PREFETCH, check_article, document_for_article, finding_digest
+from articles.editorial_checks import check_article, document_for_article, finding_digest
 from articles.models import Article, CheckOverride
 from articles.services.history import _comparable, record_revision
 from articles.services.policy import can_publish, can_review
 
+BATCH = 500  # article ids in one query
 OVERRIDE_REFUSED = "Only a clinical reviewer or an editor may override a blocking finding."
 
 
@@ -125,17 +126,52 @@ def refresh_check_counts(articles):
     return results
 
 
-def check_imported(ids, batch=500):
-    """Store the counts of the articles an import wrote; return their open findings as warning lines."""
-    warnings = []
-    for start in range(0, len(ids), batch):
-        chunk = Article.objects.filter(id__in=ids[start : start + batch]).prefetch_related(*PREFETCH).order_by("slug")
-        for article, checked in refresh_check_counts(chunk).items():
-            warnings += [
-                f"{article.slug}: {f.field} {f.start}-{f.end}: {f.severity}: {f.rule}: “{_short(f.text)}”: {f.message}"
-                for f in checked.open
-            ]
-    return warnings
+def overridden_digests(article_ids):
+    """Return {article id: frozenset of the digests its overrides cover}, for the articles that have any."""
+    found = {}
+    for start in range(0, len(article_ids), BATCH):
+        rows = CheckOverride.objects.filter(article_id__in=article_ids[start : start + BATCH])
+        for article_id, digest in rows.values_list("article_id", "digest"):
+            found.setdefault(article_id, set()).add(digest)
+    return {article_id: frozenset(digests) for article_id, digests in found.items()}
+
+
+def set_check_counts(articles, counted):
+    """Set the checks' open counts on an import's Article objects before they are written; return their overrides.
+
+    `counted` is slug -> check_documents.Counted. Overrides belong to articles
+    already on the site: a new one (no id yet) has none. Returns
+    overridden_digests() of the articles that have some.
+    """
+    overridden = overridden_digests([a.id for a in articles if a.id and counted[a.slug].blocking])
+    for article in articles:
+        article.check_findings, article.check_blocking = counted[article.slug].open_counts(overridden.get(article.id))
+    return overridden
+
+
+def report_findings(result, counted, overridden):
+    """Count an import's articles with open findings on `result`; list the findings when they were kept (dry run).
+
+    `counted` is slug -> (article id, check_documents.Counted), `overridden`
+    overridden_digests() of the articles that had some.
+    """
+    for slug in sorted(counted):
+        article_id, checks = counted[slug]
+        covered = overridden.get(article_id, ())
+        findings, blocking = checks.open_counts(covered)
+        result.with_findings += findings > 0
+        result.with_blocking += blocking > 0
+        result.warnings += [
+            finding_warning(slug, finding)
+            for finding, digest in checks.listed
+            if not (finding.severity == "block" and digest in covered)
+        ]
+
+
+def finding_warning(slug, finding):
+    """One line for an open finding of article `slug`, as `import_content --dry-run` lists them."""
+    where = f"{slug}: {finding.field} {finding.start}-{finding.end}"
+    return f"{where}: {finding.severity}: {finding.rule}: “{_short(finding.text)}”: {finding.message}"
 
 
 @transaction.atomic

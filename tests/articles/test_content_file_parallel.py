@@ -1,4 +1,4 @@
-"""Large imports render Markdown in worker processes; nothing else may change."""
+"""Large imports render Markdown and run the editorial checks in worker processes; nothing else may change."""
 
 import io
 import json
@@ -32,7 +32,7 @@ def pools(monkeypatch):
 
 
 def snapshot():
-    """What readers would see of an import: the HTML and the search results."""
+    """What readers and editors would see of an import: the HTML, the search results, the checks' counts."""
     results = {}
     for query in QUERIES:
         found = search.search(query)
@@ -40,6 +40,7 @@ def snapshot():
     return {
         "body_html": dict(Article.objects.values_list("slug", "body_html")),
         "note_html": sorted(ArticleCondition.objects.values_list("article__slug", "position", "note_html")),
+        "checks": sorted(Article.objects.values_list("slug", "check_findings", "check_blocking")),
         "search": results,
     }
 
@@ -62,6 +63,7 @@ def test_rendering_in_worker_processes_gives_the_same_html_and_search_results(co
     assert pools == [2]
     assert len(serial["body_html"]) == 1000 and all(serial["body_html"].values())
     assert any(total for total, _hits, _suggestion in serial["search"].values())
+    assert all(findings is not None for _slug, findings, _blocking in serial["checks"])
     assert parallel == serial
 
 

@@ -2,16 +2,17 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.editorial_checks import articles_to_check, document_for_article
+from articles.editorial_checks import articles_to_check, document_for_article, finding_digest
 from articles.models import Article
-from articles.services import refresh_check_counts
+from articles.services import overridden_digests, refresh_check_counts
 from checks.engine import run_checks
 
 
 class Command(BaseCommand):
     help = (
         "Run the editorial checks on articles (every article when no slug is given). "
-        "Exit status 1 when any finding blocks publication, 0 otherwise."
+        "Exit status 1 when any finding blocks publication, 0 otherwise. A blocking finding an editor "
+        "overrode blocks nothing: the text format lists it as overridden, the json format leaves it out."
     )
 
     def add_arguments(self, parser):
@@ -36,29 +37,44 @@ class Command(BaseCommand):
                 raise CommandError(f"No article with the slug(s): {', '.join(unknown)}")
         if store:
             refresh_check_counts(articles)
-        blocking = 0
-        total = 0
-        for article in articles:
-            findings = run_checks(document_for_article(article))
-            total += len(findings)
-            blocking += sum(f.severity == "block" for f in findings)
+        checked = [(article, document_for_article(article)) for article in articles]
+        checked = [(article, document, run_checks(document)) for article, document in checked]
+        # Overrides cover blocking findings only: one look-up for the articles that have any.
+        overridden = overridden_digests(
+            [article.id for article, _document, findings in checked if any(f.severity == "block" for f in findings)]
+        )
+        blocking = total = skipped = 0
+        for article, document, findings in checked:
+            covered = overridden.get(article.id, ())
             for finding in findings:
+                if finding.severity == "block" and covered and finding_digest(document, finding) in covered:
+                    skipped += 1
+                    if format == "text":
+                        self.stdout.write(_line(article, finding, "block, overridden"))
+                    continue
+                total += 1
+                blocking += finding.severity == "block"
                 if format == "json":
                     line = {"article": article.slug, **finding.as_dict()}
                     del line["guideline_name"]
                     self.stdout.write(json.dumps(line, ensure_ascii=False))
                 else:
-                    self.stdout.write(
-                        f"{article.slug}: {finding.field} {finding.start}-{finding.end}: "
-                        f"{finding.severity}: {finding.rule}: “{_shorten(finding.text)}”: {finding.message} "
-                        f"({finding.guideline_url})"
-                    )
+                    self.stdout.write(_line(article, finding, finding.severity))
         if format == "text":
             self.stderr.write(
-                f"{len(articles)} article(s) checked: {total} finding(s), {blocking} blocking publication."
+                f"{len(articles)} article(s) checked: {total} finding(s), {blocking} blocking publication"
+                + (f", {skipped} overridden." if skipped else ".")
             )
         if blocking:
             raise SystemExit(1)
+
+
+def _line(article, finding, severity):
+    return (
+        f"{article.slug}: {finding.field} {finding.start}-{finding.end}: "
+        f"{severity}: {finding.rule}: “{_shorten(finding.text)}”: {finding.message} "
+        f"({finding.guideline_url})"
+    )
 
 
 def _shorten(text, limit=80):

@@ -31,5 +31,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+        # One line, not one per finding: a dry run lists them above, check_content lists them after an import.
+        if result.findings_summary():
+            self.stderr.write(self.style.WARNING(f"warning: {result.findings_summary()}."))
         prefix = "Dry run, nothing written: would import " if dry_run else "Imported "
         self.stdout.write(self.style.SUCCESS(f"{prefix}{result}."))
