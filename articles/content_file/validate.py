@@ -170,7 +170,11 @@ def _validate_person(v):
         "license": None,
     }
     if "photo" in v.raw:
-        v.error("photo", "this site has no image library yet, so a person cannot have a photo; leave it out")
+        v.error(
+            "photo",
+            "this site's content files do not carry images yet, so a person cannot have a photo here;"
+            " leave it out (set it in the admin)",
+        )
     for i, link in enumerate(record["links"]):
         try:
             validate_profile_links([link])

@@ -209,7 +209,7 @@ def test_v2_fields_this_site_does_not_hold_yet_are_still_refused_not_dropped():
         {"type": "image", "slug": "sam-portrait"},
     )
     assert problems[0].startswith("line 1: cover: unknown field")
-    assert problems[1].startswith("line 2: photo: this site has no image library yet")
+    assert problems[1].startswith("line 2: photo: this site's content files do not carry images yet")
     assert problems[2] == "line 3: type: 'image' is not a known type (condition, person or article)"
 
 
