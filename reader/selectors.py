@@ -51,7 +51,8 @@ RELATED_ARTICLES = 4
 RELATED_SLOTS = RELATED_CANDIDATES
 
 _ARTICLE_FIELDS = [f.attname for f in Article._meta.concrete_fields]
-_AUTHOR_FIELDS = ["id", "name", "slug"]
+# The byline: "By NAME, CREDENTIALS" (the reviewer's part has its own fields below).
+_AUTHOR_FIELDS = ["id", "name", "slug", "credentials"]
 # After an article's own fields, every article row carries its author and its cover (a join, no more queries).
 AUTHOR_AND_COVER = [*(f"author__{name}" for name in _AUTHOR_FIELDS), *(f"cover__{name}" for name in SHOWN_FIELDS)]
 # The reviewer's part of the byline ("Clinically reviewed by NAME, CREDENTIALS").

@@ -9,10 +9,12 @@ from django.utils.html import strip_tags
 from images.markup import card
 
 
-def _person(name, url=None):
+def _person(name, url=None, credentials=""):
     person = {"@type": "Person", "name": name}
     if url:
         person["url"] = url
+    if credentials:
+        person["honorificSuffix"] = credentials
     return person
 
 
@@ -78,7 +80,11 @@ def article_json_ld(article, *, url, request, citations, condition_links, correc
             "height": image["height"],
         }
     if article.author:
-        data["author"] = _person(article.author.name, request.build_absolute_uri(article.author.get_absolute_url()))
+        data["author"] = _person(
+            article.author.name,
+            request.build_absolute_uri(article.author.get_absolute_url()),
+            article.author.credentials,
+        )
     citations = [_citation(c) for c in citations]
     if citations:
         data["citation"] = citations

@@ -203,3 +203,16 @@ def test_person_with_credentials_shows_without_a_trailing_comma_when_there_are_n
     html = client.get("/authors/sam-rivera/").content.decode()
     assert "<h1>Sam Rivera</h1>" in html
     assert "honorificSuffix" not in html and "jobTitle" not in html
+
+
+def test_the_byline_gives_the_authors_credentials_and_the_json_ld_their_suffix(client):
+    writer = PersonFactory(name="Sam Rivera", slug="sam-rivera", credentials="MA, LPC")
+    plain = PersonFactory(name="Ada Lee", slug="ada-lee")
+    html = client.get(ArticleFactory(author=writer).get_absolute_url()).content.decode()
+    assert 'By <a href="/authors/sam-rivera/">Sam Rivera</a>, MA, LPC · ' in html
+    author = (
+        json_ld_of(html)["mainEntity"]["author"] if "mainEntity" in json_ld_of(html) else json_ld_of(html)["author"]
+    )
+    assert author["name"] == "Sam Rivera" and author["honorificSuffix"] == "MA, LPC"
+    html = client.get(ArticleFactory(author=plain).get_absolute_url()).content.decode()
+    assert 'By <a href="/authors/ada-lee/">Ada Lee</a> · ' in html
