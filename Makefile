@@ -76,6 +76,8 @@ bench: install bench-deps
 	$(PY) bench/checks_bench.py
 	# Issue 18: one article page from nginx (static copy), Varnish, the page cache, uncached; purge to visible.
 	$(PY) bench/edge.py --articles $(ARTICLES)
+	# Issue 16: what a cover costs the article page, rendition and page weights, storage per image (about 1 minute).
+	$(PY) bench/images_bench.py
 	# Issue 18: readers with and without a streaming replica while a writer keeps the primary busy (about 2 minutes).
 	$(PY) bench/replica.py --articles $(ARTICLES)
 
