@@ -65,7 +65,7 @@ def test_a_new_article_typed_in_a_browser_that_closed_is_offered_back(new_contex
     expect(offer.locator("dt")).to_have_text(
         ["Title", "Body", "Slug"]
     )  # the form's order: the slug is under Publishing
-    expect(offer.locator("ins").last).to_have_text(MID_SENTENCE)
+    expect(offer.locator("dd").nth(1).locator("ins").last).to_have_text(MID_SENTENCE)  # the body's
     expect(page.locator("#id_body")).to_have_value("")  # nothing is filled until the editor says so
 
     failures = []
