@@ -12,6 +12,8 @@ from articles import services
 from articles.content_file import import_content, render_pool
 from articles.editorial_checks import PREFETCH, check_article, finding_digest
 from articles.models import Article
+from tests.articles.test_check_content import run as run_check_content
+from tests.articles.test_content_file_parallel import pools  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,19 +57,11 @@ def counts_the_site_gives():
 
 
 @pytest.fixture
-def parallel(monkeypatch):
+def parallel(pools, monkeypatch):  # noqa: F811 (the fixture imported above)
     """Make even a small import render and check in worker processes, a few articles a chunk; count the pools."""
-    started = []
-
-    class CountingPool(render_pool.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            started.append(kwargs.get("max_workers"))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", CountingPool)
     monkeypatch.setattr(render_pool, "PARALLEL_FROM", 2)
     monkeypatch.setattr(render_pool, "RENDER_CHUNK", 3)
-    return started
+    return pools
 
 
 def blocking_digest(slug):
@@ -174,29 +168,19 @@ def test_a_real_import_prints_one_summary_line_not_a_line_per_finding(tmp_path):
 
 def test_check_content_does_not_fail_on_an_overridden_finding(editor):
     import_content(content_file([article(0, body=HARMFUL, content_notes=NOTES)]), workers=1)
-    status, out, err = _check_content()
+    status, out, err = run_check_content()
     assert status == 1
     services.check_override_record(
         article=Article.objects.get(slug="a-0"), digest=blocking_digest("a-0"), reason="Quoted.", by=editor
     )
-    status, out, err = _check_content()
+    status, out, err = run_check_content()
     assert status == 0
     assert "a-0: body 3-20: block, overridden: safe-messaging/committed-suicide: “committed suicide”" in out
     assert "0 blocking publication, 1 overridden." in err
-    status, out, _err = _check_content("--format", "json")
+    status, out, _err = run_check_content("--format", "json")
     assert status == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines and all(line["severity"] != "block" for line in lines)  # the overridden one is left out
-
-
-def _check_content(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("check_content", *args, stdout=out, stderr=err)
-        status = 0
-    except SystemExit as exit:
-        status = exit.code
-    return status, out.getvalue(), err.getvalue()
 
 
 def test_an_imports_counts_read_the_alt_text_of_the_images_it_shows_as_the_site_does(parallel):
