@@ -45,26 +45,18 @@ def document_for_article(article):
     )
 
 
-def images_for_import(texts_by_slug):
+def images_for_import(texts_by_slug, *, covers):
     """{article slug: {image slug: alt}} for articles about to be imported: the images their texts show, and
-    the cover the article already has on the site (an import leaves covers alone). Two queries."""
+    their cover (`covers`: article slug -> image slug, or "" for none). One query."""
     wanted = {slug: set(image_slugs_in("\n".join(t for t in texts if t))) for slug, texts in texts_by_slug.items()}
-    covers = dict(
-        Article.objects.filter(slug__in=list(texts_by_slug), cover__isnull=False).values_list("slug", "cover_id")
-    )
+    for slug, cover in covers.items():
+        if cover and slug in wanted:
+            wanted[slug].add(cover)
     every = set().union(*wanted.values()) if wanted else set()
-    if not every and not covers:
+    if not every:
         return {slug: {} for slug in texts_by_slug}
-    shown = Image.objects.filter(Q(slug__in=every) | Q(pk__in=covers.values())).only("pk", "slug", "alt", "decorative")
-    by_slug = {image.slug: image for image in shown}
-    by_pk = {image.pk: image for image in shown}
-    result = {}
-    for slug, slugs in wanted.items():
-        images = [by_slug[s] for s in slugs if s in by_slug]
-        if slug in covers and covers[slug] in by_pk:
-            images.append(by_pk[covers[slug]])
-        result[slug] = {image.slug: image.text_alternative for image in sorted(images, key=lambda i: i.slug)}
-    return result
+    shown = {image.slug: image for image in Image.objects.filter(slug__in=every).only("slug", "alt", "decorative")}
+    return {slug: {s: shown[s].text_alternative for s in sorted(slugs) if s in shown} for slug, slugs in wanted.items()}
 
 
 def _images_shown(cover_id, texts):

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image as PillowImage
 
+from core.clean_images import reencode_or_keep
 from core.uploads import safe_reencode
 from images import renditions, signals
 from images.models import Image
@@ -23,10 +24,16 @@ from pagecache import cache as pagecache
 
 
 class Original:
-    """An upload decoded and re-encoded by the pipeline, not stored yet: what a form checks before saving."""
+    """An upload decoded and re-encoded by the pipeline, not stored yet: what a form checks before saving.
 
-    def __init__(self, data):
-        self.format, self.encoded = safe_reencode(data)  # ValidationError when it is no usable image
+    With `keep_clean` (a content file's original), a file that already is
+    what the pipeline writes is kept byte for byte (core/clean_images.py), so
+    it keeps the digest its content file gives.
+    """
+
+    def __init__(self, data, *, keep_clean=False):
+        # ValidationError when it is no usable image.
+        self.format, self.encoded = (reencode_or_keep if keep_clean else safe_reencode)(data)
         with PillowImage.open(io.BytesIO(self.encoded)) as probe:
             self.width, self.height = probe.size
         self.sha256 = hashlib.sha256(self.encoded).hexdigest()

@@ -1,4 +1,4 @@
-"""Export: every condition, person and article as canonical records, read from one moment of the database.
+"""Export: every condition, image, person and article as canonical records, read from one moment of the database.
 
 Records are written in the contract's field order, empty optional fields
 left out, datetimes in UTC, so export, import into an empty database, export
@@ -6,6 +6,7 @@ again gives the same bytes. The importer compares what is stored through
 `article_record()` and `condition_record()` too.
 """
 
+import itertools
 import json
 from contextlib import contextmanager
 
@@ -13,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Prefetch
 
+from articles.content_file.media import export_images
 from articles.content_file.schema import (
     ARTICLE_FIELDS,
     CITATION_FIELDS,
@@ -76,6 +78,7 @@ def person_record(person):
             "credentials": person.credentials,
             "job_title": person.job_title,
             "bio": person.bio,
+            "photo": person.photo.slug if person.photo else None,
             "links": list(person.links or []),
             "reviewer": person.is_reviewer or None,
             "license": license_,
@@ -119,6 +122,7 @@ def article_record(article):
         "redirects": [redirect.old_slug for redirect in article.slug_redirects.all()],
         "owner": article.owner_login or article.owner_username,
         "disclosure": article.disclosure,
+        "cover": article.cover.slug if article.cover else None,
         "corrections": [
             correction_record({"at": c.at, "kind": c.kind, "note": c.note}) for c in article.corrections.all()
         ],
@@ -128,7 +132,7 @@ def article_record(article):
 
 def export_queryset():
     return (
-        Article.objects.select_related("author", "reviewed_by")
+        Article.objects.select_related("author", "reviewed_by", "cover")
         .annotate(owner_login=F(f"created_by__{get_user_model().USERNAME_FIELD}"))
         .prefetch_related(
             Prefetch("slug_redirects", ArticleSlugRedirect.objects.only("article_id", "old_slug").order_by("old_slug")),
@@ -187,13 +191,23 @@ def dumps(record):
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def export(out):
-    """Write every condition, person and article to the text stream `out`, each kind by slug."""
+def export(out, *, media=None):
+    """Write every condition, image, person and article to the text stream `out`, each kind by slug.
+
+    The images' originals are copied into the folder `media`; raise
+    MediaFolderRequired, before writing anything, when the site has images
+    and `media` is None.
+    """
     count = 0
+    images = export_images(media)
+    first_image = next(images, None)  # checks for the folder before a line is written
     for condition in Condition.objects.order_by("slug"):
         out.write(dumps(condition_record(condition)))
         count += 1
-    for person in Person.objects.order_by("slug"):
+    for record in itertools.chain([first_image] if first_image else [], images):
+        out.write(dumps(record))
+        count += 1
+    for person in Person.objects.select_related("photo").order_by("slug"):
         out.write(dumps(person_record(person)))
         count += 1
     for article in export_queryset().iterator(chunk_size=1000):

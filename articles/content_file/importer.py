@@ -18,10 +18,12 @@ from django.utils.text import slugify
 
 from articles import changes, signals
 from articles.content_file.exporter import article_record, condition_record, export_queryset
+from articles.content_file.media import check_media, write_images
 from articles.content_file.people import ensure_people, owner_link, user_ids, write_people
 from articles.content_file.references import check_references
 from articles.content_file.render_pool import render_articles
 from articles.content_file.schema import BATCH, ContentFileError, ImportResult, Problem, canonical
+from articles.content_file.shared_rows import ensure_quotes, ensure_tags
 from articles.content_file.validate import parse
 from articles.models import (
     ARTICLE_PART_MODELS,
@@ -35,19 +37,18 @@ from articles.models import (
     Correction,
     Quote,
     RelatedArticle,
-    Tag,
 )
 from articles.services import history_queryset, record_baseline, report_findings, set_check_counts
 from conditions.models import Condition
+from images.models import Image
 
 # What an editor writes of an article, stored as the record says under the
-# same name; the slug is what matched the record to its row, and the author
-# and reviewer are people, looked up by name; an import leaves the cover as it
-# is until the content file's image records bring it (issue 16).
+# same name; the slug is what matched the record to its row, the author and
+# reviewer are people, looked up by name, and the cover an image, by slug.
 COPIED_FIELDS = [name for name in EDITORIAL_FIELDS if name not in ("slug", "author", "reviewed_by", "cover")]
 
 
-def import_content(stream, *, dry_run=False, workers=None):
+def import_content(stream, *, dry_run=False, workers=None, media=None):
     """Import a content file (a binary stream), all or nothing.
 
     Raise ContentFileError when the file has problems; nothing is written then.
@@ -55,19 +56,24 @@ def import_content(stream, *, dry_run=False, workers=None):
     that is rolled back, so database constraints are checked too. `workers`
     is how many processes render Markdown in a large import (default: one
     per CPU; 1 renders in this process); the result is the same either way.
+    `media` is the folder the image records' files are in.
     """
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    conditions, articles, people = parse(stream)
+    conditions, articles, people, images = parse(stream)
     result = ImportResult()
     try:
         with transaction.atomic():
-            problems = check_references(conditions, articles)
+            plans, problems = check_media(images, media)
+            problems = sorted(
+                [*check_references(conditions, articles, people, images), *problems], key=lambda p: p.line
+            )
             if problems:
                 raise ContentFileError(problems)
             with reversion.create_revision():
                 reversion.set_comment("Imported from a content file.")
                 with signals.bulk_write():
+                    write_images(plans, result, dry_run=dry_run)
                     write_people(people, result)
                     _write(conditions, articles, result, workers=workers, list_findings=dry_run)
             if dry_run:
@@ -90,8 +96,9 @@ def _write(conditions, articles, result, *, workers=1, list_findings=False):
         {r["author"] for r in changed.values() if r["author"]},
         reviewers={r["reviewed_by"] for r in changed.values() if r["reviewed_by"]},
     )
-    tags = _ensure_tags([t for r in changed.values() for t in r["tags"]])
-    quotes = _ensure_quotes([q for r in changed.values() for q in r["quotes"]])
+    tags = ensure_tags([t for r in changed.values() for t in r["tags"]])
+    quotes = ensure_quotes([q for r in changed.values() for q in r["quotes"]])
+    covers = dict(Image.objects.filter(slug__in={r["cover"] for r in changed.values()}).values_list("slug", "id"))
 
     existing = {slug: stored[slug].id for slug in changed if slug in stored}
     now = timezone.now()
@@ -119,6 +126,7 @@ def _write(conditions, articles, result, *, workers=1, list_findings=False):
                 updated_at=record["updated_at"],
                 author_id=authors.get(record["author"]),
                 reviewed_by_id=authors.get(record["reviewed_by"]),
+                cover_id=covers.get(record["cover"]),
                 body_html=body_html,
                 created_by_id=created_by_id,
                 owner_username=owner_username,
@@ -142,6 +150,7 @@ def _write(conditions, articles, result, *, workers=1, list_findings=False):
             "updated_at",
             "author",
             "reviewed_by",
+            "cover",
             "body_html",
             "created_by",
             "owner_username",
@@ -254,7 +263,8 @@ def _changed_articles(articles, result):
 
     An article's old addresses are only ever added to (they are reserved
     forever), and a record without `owner` keeps the owner stored (a v1
-    file must not take writers' drafts away from them); the records
+    file must not take writers' drafts away from them), nor without `cover` the
+    cover it has (a v1 file knows no images); the records
     returned for updated articles say so.
     """
     slugs = list(articles)
@@ -283,6 +293,7 @@ def _changed_articles(articles, result):
                 record,
                 redirects=sorted(before.redirects | set(record["redirects"])),
                 owner=record["owner"] or before.record.get("owner", ""),
+                cover=record["cover"] or before.record.get("cover", ""),
                 corrections=_merged_corrections(before.corrections, record["corrections"]),
             )
     users = user_ids({r["owner"] for r in merged.values() if r["owner"]})
@@ -321,41 +332,6 @@ def _merged_corrections(stored, listed):
     merged += [c for c in listed if _correction_key(c) not in known]
     merged.sort(key=lambda c: c["at"])  # stable: the site's order among equal times
     return merged
-
-
-def _ensure_tags(names):
-    """Return tag slug -> id, creating tags as needed; the first spelling seen names a new tag."""
-    wanted = {}
-    for name in names:
-        wanted.setdefault(slugify(name, allow_unicode=True), name)
-    tags = dict(Tag.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
-    missing = [Tag(slug=slug, name=name) for slug, name in wanted.items() if slug not in tags]
-    if missing:
-        Tag.objects.bulk_create(missing)
-        tags.update(Tag.objects.filter(slug__in=[t.slug for t in missing]).values_list("slug", "id"))
-    return tags
-
-
-def _ensure_quotes(quotes):
-    """Return fingerprint -> id, creating quotes and updating their source as needed."""
-    wanted = {}
-    for quote in quotes:
-        wanted.setdefault(Quote.fingerprint_for(quote["text"], quote["attribution"]), quote)
-    stored = {}
-    keys = list(wanted)
-    for start in range(0, len(keys), BATCH):
-        stored.update({q.fingerprint: q for q in Quote.objects.filter(fingerprint__in=keys[start : start + BATCH])})
-    missing = []
-    for fingerprint, quote in wanted.items():
-        if fingerprint not in stored:
-            missing.append(Quote(fingerprint=fingerprint, **quote))
-        elif stored[fingerprint].source != quote["source"]:
-            stored[fingerprint].source = quote["source"]
-            stored[fingerprint].save(update_fields=["source"])
-    Quote.objects.bulk_create(missing)
-    ids = {fingerprint: q.id for fingerprint, q in stored.items()}
-    ids.update(Quote.objects.filter(fingerprint__in=[q.fingerprint for q in missing]).values_list("fingerprint", "id"))
-    return ids
 
 
 def _write_children(records, article_ids, condition_ids, tags, quotes, notes_html):

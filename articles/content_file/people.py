@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from articles.content_file.exporter import person_record
 from articles.content_file.schema import BATCH, ContentFileError, Problem, canonical
 from articles.models import Person
+from images.models import Image
 from pagecache import cache as pagecache
 
 
@@ -59,7 +60,8 @@ def ensure_people(names, *, reviewers):
 
 def write_people(people, result):
     """Create or update the file's people, matched by slug; a name is one person's."""
-    stored = {p.slug: p for p in Person.objects.filter(slug__in=list(people))}
+    stored = {p.slug: p for p in Person.objects.select_related("photo").filter(slug__in=list(people))}
+    photos = dict(Image.objects.filter(slug__in={r["photo"] for _line, r in people.values()}).values_list("slug", "id"))
     holders = dict(
         Person.objects.filter(name__in=[r["name"] for _line, r in people.values()]).values_list("name", "slug")
     )
@@ -72,6 +74,8 @@ def write_people(people, result):
         raise ContentFileError(problems)
     for slug, (_line, record) in sorted(people.items(), key=lambda item: item[1][0]):
         person = stored.get(slug)
+        if person is not None and person.photo and not record["photo"]:
+            record = dict(record, photo=person.photo.slug)  # a record without a photo keeps the site's
         if person is not None and person_record(person) == canonical(record, "person"):
             result.unchanged["person"] += 1
             continue
@@ -84,6 +88,7 @@ def write_people(people, result):
         person.name = record["name"]
         person.credentials, person.job_title, person.bio = record["credentials"], record["job_title"], record["bio"]
         person.links, person.is_reviewer = record["links"], record["reviewer"]
+        person.photo_id = photos.get(record["photo"])
         person.licence_type = licence.get("type", "")
         person.licence_jurisdiction = licence.get("jurisdiction", "")
         person.licence_number = licence.get("number", "")

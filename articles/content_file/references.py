@@ -7,10 +7,11 @@ from articles.content_file.schema import BATCH, Problem
 from articles.models import Article, ArticleSlugRedirect
 from articles.services import describe_address_owner
 from conditions.models import Condition
+from images.models import Image
 from images.validation import unknown_image_slugs
 
 
-def check_references(conditions, articles):
+def check_references(conditions, articles, people=None, images=None):
     problems = []
     known_conditions = set(conditions) | set(
         Condition.objects.filter(
@@ -42,7 +43,7 @@ def check_references(conditions, articles):
                 )
             quote_sources.setdefault(identity, (line, quote["source"]))
     problems.extend(_check_addresses(articles))
-    problems.extend(_check_image_references(conditions, articles))
+    problems.extend(_check_image_references(conditions, articles, people or {}, images or {}))
     problems.sort(key=lambda p: p.line)
     return problems
 
@@ -107,16 +108,22 @@ def _check_addresses(articles):
     return problems
 
 
-def _check_image_references(conditions, articles):
-    """Every `![alt](image:SLUG)` in a body or note must name an image of the library."""
+def _check_image_references(conditions, articles, people, images):
+    """Every `![alt](image:SLUG)` in a body or note, a cover and a photo must name an image of the file or the site."""
     problems = []
+    named = [(line, "cover", r["cover"]) for line, r in articles.values() if r["cover"]]
+    named += [(line, "photo", r["photo"]) for line, r in people.values() if r["photo"]]
+    known = set(images) | _existing_slugs(Image, {slug for _line, _field, slug in named} - set(images))
+    for line, field, slug in named:
+        if slug not in known:
+            problems.append(Problem(line, field, f"no image {slug!r} in the file or the site"))
     texts = [(line, "body", record.get("body")) for line, record in conditions.values()]
     for line, record in articles.values():
         texts.append((line, "body", record["body"]))
         texts += [(line, f"conditions[{i}].note", link.get("note")) for i, link in enumerate(record["conditions"])]
     for line, field, text in texts:
-        for slug in unknown_image_slugs(text):
-            problems.append(Problem(line, field, f"references image {slug!r}, which is not in the library"))
+        for slug in unknown_image_slugs(text, also_known=images):
+            problems.append(Problem(line, field, f"references image {slug!r}, which is not in the file or the library"))
     return problems
 
 

@@ -53,7 +53,10 @@ def render_articles(changed, articles, *, workers, listed=False):
         """The chunk's check values (with the images each article shows) and the markup of the images its texts
         reference: both read here, where the database is, for workers that have none."""
         values = {slug: check_values(record) for slug, record in chunk}
-        shown = images_for_import({slug: [v["body"], *(note for _s, note in v["notes"])] for slug, v in values.items()})
+        shown = images_for_import(
+            {slug: [v["body"], *(note for _s, note in v["notes"])] for slug, v in values.items()},
+            covers={slug: record["cover"] for slug, record in chunk},
+        )
         for slug, value in values.items():
             value["images"] = shown[slug]
         values = list(values.values())

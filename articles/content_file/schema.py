@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from articles.models import Article, ArticleSlugRedirect, Citation, Correction, Person, Quote, Tag
 from conditions.models import SLUG_PATTERN, Condition
+from images.models import Image
 
 # The models' own slug rule (the database checks the same pattern).
 SLUG_RE = re.compile(SLUG_PATTERN)
@@ -23,9 +24,10 @@ CONDITION_FIELDS = ("type", "slug", "name", "aliases", "summary", "body")
 ARTICLE_FIELDS = (
     "type", "slug", "title", "summary", "body", "status", "published_at", "updated_at", "author",
     "reviewed_by", "reviewed_at", "tags", "content_notes", "conditions", "citations", "quotes", "related",
-    "redirects", "owner", "disclosure", "corrections",
+    "redirects", "owner", "disclosure", "cover", "corrections",
 )  # fmt: skip
 PERSON_FIELDS = ("type", "slug", "name", "credentials", "job_title", "bio", "photo", "links", "reviewer", "license")
+IMAGE_FIELDS = ("type", "slug", "file", "sha256", "alt", "decorative", "caption", "credit")
 # The licence object, as the contract spells it; stored as Person.licence_*.
 LICENSE_FIELDS = ("type", "jurisdiction", "number", "verified_at")
 CITATION_FIELDS = ("key", "source", "title", "url", "published", "excerpt")
@@ -61,6 +63,7 @@ ARTICLE_MAX = {
 PERSON_MAX = {name: _max_length(Person, name) for name in ("slug", "name", "credentials", "job_title")} | {
     f"license.{name}": _max_length(Person, f"licence_{name}") for name in ("type", "jurisdiction", "number")
 }
+IMAGE_MAX = {name: _max_length(Image, name) for name in ("slug", "alt", "caption", "credit")}
 CITATION_MAX = {name: _max_length(Citation, name) for name in CITATION_FIELDS}  # excerpt: a TextField, None
 QUOTE_MAX = {"attribution": _max_length(Quote, "attribution"), "source": _max_length(Quote, "source")}
 
@@ -86,11 +89,14 @@ class ContentFileError(Exception):
         super().__init__(f"{len(problems)} problem(s); nothing was imported.\n{shown}{more}")
 
 
+KINDS = ("condition", "image", "person", "article")
+
+
 @dataclass
 class ImportResult:
-    created: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
-    updated: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
-    unchanged: dict = field(default_factory=lambda: {"condition": 0, "person": 0, "article": 0})
+    created: dict = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    updated: dict = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    unchanged: dict = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     renamed_conditions: set = field(default_factory=set)
     # Problems that do not stop the import (an owner with no account here);
     # in a dry run, the editorial checks' open findings too.
@@ -110,7 +116,9 @@ class ImportResult:
 
     def __str__(self):
         parts = []
-        for kind in ("condition", "person", "article"):
+        for kind in KINDS:
+            if kind == "image" and not any(counts[kind] for counts in (self.created, self.updated, self.unchanged)):
+                continue  # a file without images (every v1 file) reads as it always did
             label = "people" if kind == "person" else f"{kind}s"
             counts = f"{self.created[kind]} created, {self.updated[kind]} updated, {self.unchanged[kind]} unchanged"
             parts.append(f"{label}: {counts}")
@@ -131,6 +139,9 @@ def canonical(record, kind):
     record = dict(record, type=kind)
     if kind == "condition":
         return compact(record, CONDITION_FIELDS)
+    if kind == "image":
+        record["decorative"] = record["decorative"] or None  # false is the default, left out
+        return compact(record, IMAGE_FIELDS)
     if kind == "person":
         record["reviewer"] = record["reviewer"] or None  # false is the default, left out
         if record["license"]:

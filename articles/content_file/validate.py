@@ -11,6 +11,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
+from articles.content_file.media import validate_image
 from articles.content_file.people_in_file import people_in_file
 from articles.content_file.schema import (
     ARTICLE_FIELDS,
@@ -22,6 +23,7 @@ from articles.content_file.schema import (
     CONDITION_MAX,
     CORRECTION_FIELDS,
     CORRECTION_KINDS,
+    IMAGE_MAX,
     LICENSE_FIELDS,
     PERSON_FIELDS,
     PERSON_MAX,
@@ -165,16 +167,11 @@ def _validate_person(v):
         "credentials": v.field("credentials", max_length=PERSON_MAX["credentials"]),
         "job_title": v.field("job_title", max_length=PERSON_MAX["job_title"]),
         "bio": v.field("bio"),
+        "photo": v.field("photo", max_length=IMAGE_MAX["slug"]),  # an image slug: references.py
         "links": v.string_list("links", max_length=MAX_LINK_LENGTH),
         "reviewer": False,
         "license": None,
     }
-    if "photo" in v.raw:
-        v.error(
-            "photo",
-            "this site's content files do not carry images yet, so a person cannot have a photo here;"
-            " leave it out (set it in the admin)",
-        )
     for i, link in enumerate(record["links"]):
         try:
             validate_profile_links([link])
@@ -236,6 +233,7 @@ def _validate_article(v):
         "redirects": v.string_list("redirects", max_length=ARTICLE_MAX["redirect"]),
         "owner": v.field("owner", max_length=ARTICLE_MAX["owner"]),
         "disclosure": None,
+        "cover": v.field("cover", max_length=IMAGE_MAX["slug"]),  # an image slug: references.py
         "corrections": [],
     }
     if v.raw.get("disclosure") is not None:
@@ -346,13 +344,13 @@ def _validate_article(v):
 
 
 def parse(stream):
-    """Read a content file (a binary stream) and return (conditions, articles, people).
+    """Read a content file (a binary stream) and return (conditions, articles, people, images).
 
     Each is a dict slug -> (line number, record). Raise ContentFileError
     listing every problem found in the file on its own.
     """
     problems = []
-    conditions, articles, people = {}, {}, {}
+    conditions, articles, people, images = {}, {}, {}, {}
     for number, raw_line in enumerate(stream, start=1):
         try:
             text = raw_line.decode("utf-8")
@@ -377,8 +375,12 @@ def parse(stream):
             record, registry = _validate_article(validator), articles
         elif kind == "person":
             record, registry = _validate_person(validator), people
+        elif kind == "image":
+            record, registry = validate_image(validator), images
         else:
-            problems.append(Problem(number, "type", f"{kind!r} is not a known type (condition, person or article)"))
+            problems.append(
+                Problem(number, "type", f"{kind!r} is not a known type (condition, image, person or article)")
+            )
             continue
         slug = record["slug"]
         if slug and slug in registry:
@@ -389,4 +391,4 @@ def parse(stream):
     if problems:
         problems.sort(key=lambda p: p.line)
         raise ContentFileError(problems)
-    return conditions, articles, people
+    return conditions, articles, people, images

@@ -41,7 +41,7 @@ def exported():
 
 def test_import_creates_every_part_of_an_article():
     result = import_content(lines(CONDITION, ARTICLE))
-    assert result.created == {"condition": 1, "person": 0, "article": 1}
+    assert result.created == {"condition": 1, "image": 0, "person": 0, "article": 1}
     article = Article.objects.get(slug="touch-and-trust")
     assert article.published_at.isoformat() == "2024-03-01T08:00:00+00:00"
     assert article.author.name == "Sam Rivera" and article.author.slug == "sam-rivera"
@@ -95,8 +95,8 @@ def test_reimporting_the_same_file_changes_nothing(corpus_1000):
     stamps = dict(Article.objects.values_list("slug", "modified"))
     with corpus_1000.open("rb") as stream:
         result = import_content(stream)
-    assert result.created == {"condition": 0, "person": 0, "article": 0}
-    assert result.updated == {"condition": 0, "person": 0, "article": 0}
+    assert result.created == {"condition": 0, "image": 0, "person": 0, "article": 0}
+    assert result.updated == {"condition": 0, "image": 0, "person": 0, "article": 0}
     assert result.unchanged["article"] == 1000
     assert exported() == before
     assert dict(Article.objects.values_list("slug", "modified")) == stamps

@@ -202,15 +202,20 @@ def test_an_owner_must_be_a_username_string():
     assert failure(article("x", owner="u" * 151)) == ["line 1: owner: is 151 characters long; at most 150 allowed"]
 
 
-def test_v2_fields_this_site_does_not_hold_yet_are_still_refused_not_dropped():
+def test_v2_image_fields_are_read_and_checked_not_refused_as_unknown():
     problems = failure(
         article("x", disclosure="None", cover="photo"),
         {"type": "person", "slug": "sam", "name": "Sam", "photo": "sam-portrait"},
-        {"type": "image", "slug": "sam-portrait"},
     )
-    assert problems[0].startswith("line 1: cover: unknown field")
-    assert problems[1].startswith("line 2: photo: this site's content files do not carry images yet")
-    assert problems[2] == "line 3: type: 'image' is not a known type (condition, person or article)"
+    assert problems == [
+        "line 1: cover: no image 'photo' in the file or the site",
+        "line 2: photo: no image 'sam-portrait' in the file or the site",
+    ]
+    assert failure({"type": "image", "slug": "sam-portrait"}) == [
+        "line 1: file: is required",
+        "line 1: sha256: is required",
+        "line 1: alt: is required",
+    ]
 
 
 def test_the_command_reports_an_unknown_owner_as_a_warning_and_imports(tmp_path):

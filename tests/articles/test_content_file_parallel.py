@@ -124,7 +124,7 @@ def test_the_command_reports_a_worker_failure_and_writes_nothing(tmp_path):
 
 def test_a_large_dry_run_renders_in_workers_and_writes_nothing(pools):
     result = import_content(records(300), dry_run=True, workers=2)
-    assert result.created == {"condition": 1, "person": 0, "article": 300}
+    assert result.created == {"condition": 1, "image": 0, "person": 0, "article": 300}
     assert pools == [2]
     assert not Article.objects.exists() and not Condition.objects.exists()
 

@@ -233,7 +233,7 @@ def test_people_round_trip_byte_for_byte():
         ({"license": {"number": "1"}}, "line 1: license.type: is required"),
         ({"license": {"type": "T", "verified_at": "soon"}}, "line 1: license.verified_at: 'soon' is not an ISO 8601"),
         ({"license": {"type": "T", "grade": 1}}, "line 1: license.grade: unknown field"),
-        ({"photo": "portrait"}, "line 1: photo: this site's content files do not carry images yet"),
+        ({"photo": "portrait"}, "line 1: photo: no image 'portrait' in the file or the site"),
         ({"nickname": "N"}, "line 1: nickname: unknown field"),
     ],
 )

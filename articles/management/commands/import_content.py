@@ -17,14 +17,21 @@ class Command(BaseCommand):
             default=None,
             help="processes that render Markdown in a large import (default: one per CPU; 1: none)",
         )
+        parser.add_argument(
+            "--media",
+            metavar="DIR",
+            help="folder of the image records' files (default: FILE.media beside the file; needed with standard input)",
+        )
 
-    def handle(self, *args, file, dry_run, workers, **options):
+    def handle(self, *args, file, dry_run, workers, media=None, **options):
+        if media is None and file != "-":
+            media = f"{file}.media"
         try:
             if file == "-":
-                result = import_content(sys.stdin.buffer, dry_run=dry_run, workers=workers)
+                result = import_content(sys.stdin.buffer, dry_run=dry_run, workers=workers, media=media)
             else:
                 with open(file, "rb") as stream:
-                    result = import_content(stream, dry_run=dry_run, workers=workers)
+                    result = import_content(stream, dry_run=dry_run, workers=workers, media=media)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
         except ContentFileError as exc:
