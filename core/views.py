@@ -10,8 +10,11 @@ from django.conf import settings
 from django.db import Error, connection, connections
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import get_template
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
+from core import icons
 from core.outages import is_database_unavailable
 
 RETRY_AFTER_SECONDS = 30
@@ -68,3 +71,36 @@ def healthz(request):
         _drop_broken_connections()
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_safe
+@cache_control(max_age=24 * 60 * 60, public=True)
+def web_manifest(request):
+    """The web app manifest: the site's name, colours and icons (their hashed static addresses).
+
+    A view rather than a static file so the name follows INTIMACYHUB_SITE_NAME;
+    it reads settings only, never the database.
+    """
+    name = settings.INTIMACYHUB_SITE_NAME
+    manifest = {
+        "name": name,
+        "short_name": name,
+        "start_url": "/",
+        "scope": "/",
+        # A reading site: the browser's own address bar and back button stay.
+        "display": "browser",
+        "theme_color": icons.THEME_COLOUR,
+        "background_color": icons.BACKGROUND_COLOUR,
+        "icons": [
+            *(
+                {
+                    "src": static(f"{icons.ICONS}/{icons.manifest_png(size)}"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                }
+                for size in icons.MANIFEST_SIZES
+            ),
+            {"src": static(f"{icons.ICONS}/{icons.SVG}"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json", json_dumps_params={"indent": 2})

@@ -287,6 +287,21 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# /favicon.ico and /apple-touch-icon.png, which browsers ask for at the root
+# (core/icons.py): WhiteNoise serves the icon folder there, before any other
+# middleware (no page cache, no database). Those addresses carry no hash, so
+# a week rather than WhiteNoise's year for hashed files: a replaced icon
+# reaches returning readers within days.
+WHITENOISE_ROOT = BASE_DIR / "static" / "img" / "icons"
+INTIMACYHUB_ICON_MAX_AGE = 7 * 24 * 60 * 60
+
+
+def _root_file_headers(headers, path, url):
+    if url.count("/") == 1:  # a WHITENOISE_ROOT file; static files are under STATIC_URL
+        headers["Cache-Control"] = f"max-age={INTIMACYHUB_ICON_MAX_AGE}, public"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _root_file_headers
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
@@ -370,6 +385,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

@@ -9,7 +9,7 @@ from markdownx.views import MarkdownifyView
 from articles.roles import may_upload_images
 from core.cacheable import PAGE_NUMBER, cacheable
 from core.uploads import SafeImageUploadView
-from core.views import healthz
+from core.views import healthz, web_manifest
 from reader.sitemaps import sitemaps
 from reader.views import RobotsView
 
@@ -44,6 +44,8 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", RobotsView.as_view(), name="robots"),
+    # /favicon.ico and /apple-touch-icon.png are WhiteNoise's (WHITENOISE_ROOT), answered before any view.
+    path("site.webmanifest", web_manifest, name="web_manifest"),
     path("search/", include("search.urls")),
     path("", include("reader.urls")),
     # Last: the site's own pages (/about/, /privacy/) take only addresses nothing else answers.
